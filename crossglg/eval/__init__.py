@@ -1,0 +1,1 @@
+"""One-shot evaluation: nearest exemplar, distribution calibration, episodes, plots."""
