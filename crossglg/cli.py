@@ -28,7 +28,7 @@ TOOL_COMMANDS = {
 }
 
 
-_COMMAND_MODULES: list[str] = []  # modules that add their own sub-commands
+_COMMAND_MODULES: list[str] = ["text.commands"]  # modules that add their own sub-commands
 
 
 def _usage() -> str:
@@ -135,6 +135,10 @@ def _run_tool(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):  # `... | head` ends quietly
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
@@ -151,9 +155,13 @@ def main(argv: list[str] | None = None) -> None:
     from .data.cache import CacheError
     from .data.protocols import ProtocolError
 
+    from .text.embeddings import EncoderUnavailable
+    from .text.schema import DescriptionError
+
     try:
         code = _run_tool(_tool_parser().parse_args(argv))
-    except (SkeletonFormatError, CacheError, ProtocolError, FileNotFoundError, KeyError) as e:
+    except (SkeletonFormatError, CacheError, ProtocolError, FileNotFoundError, KeyError, EncoderUnavailable,
+            DescriptionError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"error: {msg}", file=sys.stderr)
         sys.exit(1)

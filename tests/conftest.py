@@ -35,3 +35,27 @@ def builtin_cache(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("data")
     return ensure_cache("builtin", root, workers=2, progress=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory):
+    """A tiny random sentence-transformers model (BERT, hidden size 32) saved locally."""
+    from sentence_transformers import SentenceTransformer, models
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    d = tmp_path_factory.mktemp("tiny-encoder")
+    words = sorted({w.strip(".,'()").lower() for w in open(__file__).read().split()} |
+                   {"the", "left", "right", "hand", "moves", "up", "down", "barely", "head", "knee"})
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [w for w in words if w and w.isalpha()]
+    (d / "vocab.txt").write_text("\n".join(vocab))
+    tok = BertTokenizerFast(vocab_file=str(d / "vocab.txt"))
+    cfg = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=128)
+    import torch
+
+    torch.manual_seed(0)
+    BertModel(cfg).save_pretrained(d / "bert")
+    tok.save_pretrained(d / "bert")
+    st = SentenceTransformer(modules=[models.Transformer(str(d / "bert")), models.Pooling(32, "mean")])
+    st.save(str(d / "st"))
+    return str(d / "st")

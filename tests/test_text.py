@@ -1,0 +1,145 @@
+import json
+import types
+
+import anthropic
+import httpx
+import numpy as np
+import pytest
+
+from crossglg.data.layout import NTU_JOINTS
+from crossglg.text.describe import MissingAPIKey, describe_dataset, make_client
+from crossglg.text.embeddings import EmbeddingCache
+from crossglg.text.schema import DescriptionError, k_gt, load_descriptions, validate_file, validate_joints
+from crossglg.text.features import class_text_features
+
+
+def joints_answer(tag="moves"):
+    return {"joints": {j: f"The {j} {tag}." for j in NTU_JOINTS}}
+
+
+def msg(payload):
+    return types.SimpleNamespace(content=[types.SimpleNamespace(type="tool_use", input=payload)])
+
+
+def rate_limit():
+    resp = httpx.Response(429, request=httpx.Request("POST", "https://api.anthropic.com/v1/messages"))
+    return anthropic.RateLimitError("rate limited", response=resp, body=None)
+
+
+class FakeClient:
+    """Answers from a script: a list of payloads or exceptions, consumed in order."""
+
+    def __init__(self, script):
+        self.script, self.calls = list(script), []
+        self.messages = self
+
+    def create(self, **kw):
+        self.calls.append(kw)
+        item = self.script.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return msg(item)
+
+
+GOOD_GLOBAL = {"description": "The right hand rises.", "key_joints": ["right hand", "Right Elbow"]}
+
+
+def test_fake_client_success_malformed_and_rate_limit(tmp_path):
+    out = tmp_path / "d.json"
+    script = [GOOD_GLOBAL, joints_answer(),  # class 1: clean
+              {"description": "x", "key_joints": ["right paw"]}, rate_limit(), GOOD_GLOBAL,  # class 2: bad, 429, ok
+              {"joints": {"head": "nods"}}, joints_answer("sways")]  # missing joints, then ok
+    client = FakeClient(script)
+    sleeps = []
+    res = describe_dataset("builtin", ["raise", "wave"], out, client=client, sleep=sleeps.append, progress=False)
+    assert [c.key_joints for c in res] == [["right hand", "right elbow"]] * 2
+    assert len(client.calls) == 7 and len(sleeps) == 3 and not client.script
+    assert client.calls[0]["tool_choice"] == {"type": "tool", "name": "describe_action"}
+    data = json.loads(out.read_text())
+    assert len(validate_file(data)) == 2 and data["generator"] and data["prompt_version"] == "v1"
+    assert "sk-" not in out.read_text()
+
+
+def test_crash_mid_run_then_resume(tmp_path):
+    out = tmp_path / "d.json"
+    crash = FakeClient([GOOD_GLOBAL, joints_answer(), GOOD_GLOBAL, RuntimeError("process killed")])
+    with pytest.raises(RuntimeError, match="killed"):
+        describe_dataset("builtin", ["a", "b", "c"], out, client=crash, sleep=lambda s: None, progress=False)
+    assert [c["id"] for c in json.loads(out.read_text())["classes"]] == [1]  # class 1 was saved at once
+    resume = FakeClient([GOOD_GLOBAL, joints_answer(), GOOD_GLOBAL, joints_answer()])
+    res = describe_dataset("builtin", ["a", "b", "c"], out, client=resume, sleep=lambda s: None, progress=False)
+    assert len(resume.calls) == 4 and [c.id for c in res] == [1, 2, 3]
+
+
+def test_gives_up_after_attempts(tmp_path):
+    client = FakeClient([{"description": "", "key_joints": []}] * 3)
+    with pytest.raises(RuntimeError, match="no valid answer after 3 attempts"):
+        describe_dataset("x", ["a"], tmp_path / "d.json", client=client, attempts=3, sleep=lambda s: None, progress=False)
+
+
+def test_no_key_fails_at_once(monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    with pytest.raises(MissingAPIKey, match="export ANTHROPIC_API_KEY"):
+        make_client()
+
+
+def test_schema_rejects_missing_and_unknown_joints():
+    ans = joints_answer()
+    del ans["joints"]["left thumb"]
+    with pytest.raises(DescriptionError, match="missing joint\\(s\\) left thumb"):
+        validate_joints(ans)
+    ans = joints_answer()
+    ans["joints"]["left paw"] = "x"
+    with pytest.raises(DescriptionError, match="unknown joint name 'left paw'"):
+        validate_joints(ans)
+
+
+def test_k_gt_values():
+    v = k_gt(["right hand", "right elbow", "head", "right hand"])
+    assert v.shape == (25,) and abs(v.sum() - 1) < 1e-6
+    assert v[11] == v[9] == v[3] == pytest.approx(1 / 3) and v[0] == 0
+    with pytest.raises(DescriptionError):
+        k_gt([])
+
+
+@pytest.mark.parametrize("dataset,n", [("ntu120", 120), ("utdmhad", 27), ("builtin", 24)])
+def test_shipped_descriptions_cover_every_class(dataset, n):
+    d = load_descriptions(dataset)
+    assert sorted(d) == list(range(1, n + 1))
+    assert all(len(c.joints) == 25 and all(c.joints.values()) for c in d.values())
+    assert len({c.global_text for c in d.values()}) == n  # no two classes share the global text
+    joint_sets = [tuple(c.joints.values()) for c in d.values()]
+    assert len(set(joint_sets)) == n
+    from crossglg.data.datasets import class_names
+
+    assert [d[i + 1].name for i in range(n)] == class_names(dataset)
+
+
+def test_embedding_cache_invalidation(tiny_encoder, tmp_path):
+    c = EmbeddingCache(tiny_encoder, tmp_path)
+    a = c.get(["the left hand moves up", "the head barely moves"])
+    assert a.shape == (2, 32) and c.encoded == 2
+    c2 = EmbeddingCache(tiny_encoder, tmp_path)  # from disk: nothing encoded again
+    np.testing.assert_array_equal(c2.get(["the head barely moves"]), a[1:])
+    assert c2.encoded == 0
+    c2.get(["the left hand moves up", "the right knee moves down"])  # a changed sentence: only it is encoded
+    assert c2.encoded == 1 and len(c2) == 3
+
+
+def test_encoder_change_invalidates(tiny_encoder, tmp_path):
+    import shutil
+    import time
+
+    other = tmp_path / "other"
+    shutil.copytree(tiny_encoder, other)
+    time.sleep(1.1)
+    (other / "README.md").write_text("changed")  # a new revision of the local model
+    a, b = EmbeddingCache(tiny_encoder, tmp_path / "c"), EmbeddingCache(str(other), tmp_path / "c")
+    assert a.identity != b.identity and a.dir != b.dir
+
+
+def test_class_text_features(tiny_encoder, tmp_path):
+    f = class_text_features("builtin", [1, 2, 4], tiny_encoder, cache_dir=str(tmp_path))
+    assert f.joint_emb.shape == (3, 25, 32) and f.global_emb.shape == (3, 32) and f.k_gt.shape == (3, 25)
+    assert np.allclose(f.k_gt.sum(1).numpy(), 1)
+    assert f.k_gt[0, 4] > 0 and f.k_gt[0, 8] == 0  # "raise the left hand": left arm joints are key
