@@ -21,14 +21,10 @@ TOOL_COMMANDS = {
     "describe": "LLM text descriptions of every class (Anthropic API; --show prints the shipped file)",
     "embed": "fill the sentence-embedding cache of a data set's descriptions",
     "model-info": "parameters and FLOPs of a configured model",
-    "enroll": "add a new action to a gallery from one or a few recordings",
-    "recognize": "recognise recordings against a gallery (no text needed)",
-    "importance": "plot which joints the JID weighs most for a recording",
-    "sweep": "run a sweep file's grid locally",
 }
 
 
-_COMMAND_MODULES: list[str] = ["text.commands"]  # modules that add their own sub-commands
+_COMMAND_MODULES: list[str] = ["text.commands", "models.commands"]  # modules that add their own sub-commands
 
 
 def _usage() -> str:

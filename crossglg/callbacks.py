@@ -1,0 +1,30 @@
+"""Lightning callbacks: the scheduled distillation from the cross-modal branch
+(teacher) to the text-free skeleton branch (student)."""
+
+from __future__ import annotations
+
+import lightning as L
+
+
+class Distillation(L.Callback):
+    """Sets the model's `distill_weight` at the start of every training epoch: 0
+    before `start_epoch`, then rising linearly to `max_weight` over `warmup_epochs`.
+    The loss itself (logit KL at the model's temperature plus feature cosine, teacher
+    detached) lives in `CrossGLG.losses`; it needs the cross-modal branch (`l2g`)."""
+
+    def __init__(self, max_weight: float = 1.0, start_epoch: int = 0, warmup_epochs: int = 10):
+        self.max_weight, self.start_epoch, self.warmup_epochs = max_weight, start_epoch, warmup_epochs
+
+    def weight_at(self, epoch: int) -> float:
+        if epoch < self.start_epoch:
+            return 0.0
+        ramp = (epoch - self.start_epoch + 1) / max(1, self.warmup_epochs)
+        return self.max_weight * min(1.0, ramp)
+
+    def on_fit_start(self, trainer, pl_module) -> None:
+        if getattr(pl_module, "interaction", None) is None:
+            raise ValueError("Distillation needs the cross-modal branch: set model.l2g: true")
+
+    def on_train_epoch_start(self, trainer, pl_module) -> None:
+        pl_module.distill_weight = self.weight_at(trainer.current_epoch)
+        pl_module.log("train/distill_weight", pl_module.distill_weight, on_epoch=True, on_step=False)

@@ -1,0 +1,80 @@
+"""Figures people would rather see than read: the one-shot confusion matrix and the
+joint-importance map of the JID."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..data.layout import NTU_JOINTS
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_png(fig, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.png")
+    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    os.replace(tmp, path)
+    return path
+
+
+def confusion_png(cm: np.ndarray, names: list[str], path: str | Path, title: str = "") -> Path:
+    plt = _plt()
+    k = len(names)
+    fig, ax = plt.subplots(figsize=(2 + 0.45 * k, 1.5 + 0.45 * k))
+    norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
+    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    for i in range(k):
+        for j in range(k):
+            if cm[i, j]:
+                ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if norm[i, j] > 0.5 else "black")
+    ax.set_xticks(range(k), names, rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(k), names, fontsize=7)
+    ax.set_xlabel("predicted (nearest exemplar)")
+    ax.set_ylabel("true class")
+    ax.set_title(title, fontsize=9)
+    path = save_png(fig, path)
+    plt.close(fig)
+    return path
+
+
+def joint_importance_png(k_out: np.ndarray, skeleton_xy: np.ndarray | None, path: str | Path, title: str = "",
+                         bones=None) -> Path:
+    """Bars of `k_out (V,)` per joint, and where given the skeleton `(V, 2)` with each
+    joint drawn by its importance."""
+    from ..data.layout import NTU_BONES
+
+    plt = _plt()
+    ncols = 2 if skeleton_xy is not None else 1
+    fig, axes = plt.subplots(1, ncols, figsize=(5 * ncols + 1, 5))
+    axes = np.atleast_1d(axes)
+    order = np.arange(len(k_out))
+    axes[0].barh(order, k_out, color=plt.cm.viridis(k_out / max(k_out.max(), 1e-9)))
+    axes[0].set_yticks(order, NTU_JOINTS[: len(k_out)], fontsize=7)
+    axes[0].axvline(1 / len(k_out), color="grey", ls="--", lw=0.8, label="uniform")
+    axes[0].invert_yaxis()
+    axes[0].set_xlabel("JID importance k_out")
+    axes[0].legend(fontsize=7)
+    if skeleton_xy is not None:
+        ax = axes[1]
+        for c, p in bones or NTU_BONES:
+            ax.plot(*skeleton_xy[[c, p]].T, color="grey", lw=1)
+        ax.scatter(*skeleton_xy.T, s=2000 * k_out, c=k_out, cmap="viridis", edgecolors="k", zorder=3)
+        ax.set_aspect("equal")
+        ax.axis("off")
+    fig.suptitle(title, fontsize=9)
+    path = save_png(fig, path)
+    plt.close(fig)
+    return path

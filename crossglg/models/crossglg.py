@@ -1,0 +1,266 @@
+"""The CrossGLG LightningModule: a text-guided training branch and a text-free
+inference branch sharing one encoder and one classifier.
+
+Skeleton branch (text-free): encoder (+ JID re-weighting) -> pooled feature ->
+shared MLP classifier -> `L_s`. Cross-modal branch (training only): per-joint text
+tokens attend to the skeleton joint tokens -> the same classifier -> `L_c`.
+Total `L = L_s + w_cal * L_cal + w_c * L_c (+ distill_weight * L_kd)`, the paper's
+weights 1, 0.5, 0.2. `g2l=False` removes the JID, `l2g=False` the interaction; both
+off is the plain encoder baseline. Validation and test embed exemplars and queries
+with the skeleton branch only and classify queries by the nearest exemplar.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from lightning.pytorch.utilities import rank_zero_only
+from torch import nn
+
+from ..eval.oneshot import OneShotResult, distribution_calibration, episode_accuracy, evaluate_oneshot
+from .encoder import build_encoder
+from .interaction import CrossModalInteraction
+from .jid import JointImportance, calibration_loss
+
+CHECKPOINT_VERSION = 1
+
+
+class CrossGLG(L.LightningModule):
+    """Args (all in the config under `model:`):
+        num_classes: auxiliary classes (linked from the data).
+        text_dim: sentence-embedding size (linked from the data's text encoder).
+        encoder / encoder_args: `infogcn`, `stgcn` or a dotted class path, and its arguments.
+        g2l / l2g: the JID (global-to-local) and the cross-modal interaction (local-to-global).
+        jid_after: the block (1-based) after which the JID reads features.
+        w_cal / w_c: loss weights of L_cal and L_c.
+        cal_per_joint_scale: L_cal on `V * k` (project default) or on `k` (the paper's literal form).
+        distill_temperature / distill_feature_weight: the optional distillation (its
+            weight is scheduled by `crossglg.callbacks.Distillation`; 0 without it).
+        lr, momentum, weight_decay, warmup_epochs, milestones, gamma: SGD (Nesterov) schedule.
+        eval_episodes / eval_n_way / eval_k_shot: the episode metric at test.
+        calibration_at_test: also report distribution calibration at test.
+    """
+
+    def __init__(self, num_classes: int = 0, text_dim: int = 384, encoder: str = "infogcn",
+                 encoder_args: dict | None = None, in_channels: int = 3, num_joints: int = 25,
+                 g2l: bool = True, l2g: bool = True, jid_after: int = 5, jid_hidden: int = 256,
+                 interaction_depth: int = 2, interaction_heads: int = 4, dropout: float = 0.1,
+                 w_cal: float = 0.5, w_c: float = 0.2, label_smoothing: float = 0.1, cal_per_joint_scale: bool = True,
+                 distill_temperature: float = 4.0, distill_feature_weight: float = 1.0,
+                 lr: float = 0.1, momentum: float = 0.9, weight_decay: float = 5e-4, warmup_epochs: int = 5,
+                 milestones: list[int] | None = None, gamma: float = 0.1,
+                 eval_episodes: int = 600, eval_n_way: int = 5, eval_k_shot: int = 1,
+                 calibration_at_test: bool = True, plots: bool = True):
+        super().__init__()
+        if num_classes <= 0:
+            raise ValueError("num_classes must be set (it is linked from data.num_aux_classes in the CLI)")
+        self.save_hyperparameters()
+        self.checkpoint_version = CHECKPOINT_VERSION
+        self.encoder = build_encoder(encoder, in_channels=in_channels, num_joints=num_joints, **(encoder_args or {}))
+        if not 1 <= jid_after < len(self.encoder.blocks):
+            raise ValueError(f"jid_after={jid_after} must name a block before the last ({len(self.encoder.blocks)})")
+        width = self.encoder.out_channels
+        self.jid = JointImportance(self.encoder.widths[jid_after - 1], jid_hidden) if g2l else None
+        self.interaction = CrossModalInteraction(text_dim, width, num_joints, interaction_depth, interaction_heads,
+                                                 dropout) if l2g else None
+        self.classifier = nn.Sequential(nn.Linear(width, width), nn.ReLU(inplace=True), nn.Dropout(dropout),
+                                        nn.Linear(width, num_classes))
+        self.distill_weight = 0.0  # set by the Distillation callback
+        self.results: dict[str, OneShotResult] = {}
+        self._eval: list = []
+
+    # -- the two branches ------------------------------------------------------------
+    def forward(self, x: torch.Tensor):
+        """Text-free branch: `x (N, C, T, V, M)` -> EncoderOutput (pooled `(N, C)`, `k_out (N, V)`)."""
+        return self.encoder(x, jid=self.jid, jid_after=self.hparams.jid_after)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The inference embedding `(N, C)`: encoder + JID, no text."""
+        return self.forward(x).pooled
+
+    def setup(self, stage: str) -> None:
+        if stage == "fit" and (self.jid is not None or self.interaction is not None):
+            dm = self.trainer.datamodule
+            tf = dm.text_features()
+            if tf.joint_emb.shape[-1] != self.hparams.text_dim and self.interaction is not None:
+                raise ValueError(f"text embeddings have {tf.joint_emb.shape[-1]} dims, the model expects "
+                                 f"{self.hparams.text_dim}: set model.text_dim")
+            self.register_buffer("joint_text", tf.joint_emb.float(), persistent=False)
+            self.register_buffer("k_gt", tf.k_gt.float(), persistent=False)
+
+    def losses(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
+        h = self.hparams
+        out = self.forward(x)
+        logits_s = self.classifier(out.pooled)
+        parts = {"loss_s": F.cross_entropy(logits_s, y, label_smoothing=h.label_smoothing)}
+        total = parts["loss_s"]
+        if self.jid is not None:
+            parts["loss_cal"] = calibration_loss(out.k_out, self.k_gt[y], h.cal_per_joint_scale)
+            total = total + h.w_cal * parts["loss_cal"]
+        if self.interaction is not None:
+            feat_c = self.interaction(self.joint_text[y], out.joint_tokens)
+            logits_c = self.classifier(feat_c)
+            parts["loss_c"] = F.cross_entropy(logits_c, y, label_smoothing=h.label_smoothing)
+            total = total + h.w_c * parts["loss_c"]
+            if self.distill_weight > 0:
+                t = h.distill_temperature
+                kd = F.kl_div(F.log_softmax(logits_s / t, 1), F.softmax(logits_c.detach() / t, 1),
+                              reduction="batchmean") * t * t
+                kd = kd + h.distill_feature_weight * (1 - F.cosine_similarity(out.pooled, feat_c.detach())).mean()
+                parts["loss_kd"] = kd
+                total = total + self.distill_weight * kd
+        parts["loss"] = total
+        parts["acc_s"] = (logits_s.argmax(1) == y).float().mean()
+        return parts
+
+    def training_step(self, batch, batch_idx):
+        parts = self.losses(batch["x"], batch["y"])
+        self.log_dict({f"train/{k}": v for k, v in parts.items()}, prog_bar=False, on_epoch=True, on_step=False,
+                      batch_size=len(batch["y"]), sync_dist=True)
+        self.log("loss", parts["loss"], prog_bar=True, on_step=True, on_epoch=False, logger=False)
+        return parts["loss"]
+
+    def configure_optimizers(self):
+        h = self.hparams
+        opt = torch.optim.SGD(self.parameters(), lr=h.lr, momentum=h.momentum, nesterov=True, weight_decay=h.weight_decay)
+
+        def factor(epoch: int) -> float:
+            if epoch < h.warmup_epochs:
+                return (epoch + 1) / h.warmup_epochs
+            return h.gamma ** sum(epoch >= m for m in (h.milestones or [90, 100]))
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
+
+    # -- one-shot evaluation -----------------------------------------------------------
+    def _eval_step(self, batch):
+        self._eval.append((self.embed(batch["x"]).float(), batch["y"], batch["index"], batch["exemplar"]))
+
+    def validation_step(self, batch, batch_idx):
+        self._eval_step(batch)
+
+    def test_step(self, batch, batch_idx):
+        self._eval_step(batch)
+
+    def predict_step(self, batch, batch_idx):
+        return {"features": self.embed(batch["x"]), "y": batch["y"], "index": batch["index"],
+                "exemplar": batch["exemplar"]}
+
+    def _gather(self, t: torch.Tensor) -> torch.Tensor:
+        """All ranks' rows, without padding duplicates (shards may differ in size)."""
+        if self.trainer.world_size == 1:
+            return t
+        sizes = self.all_gather(torch.tensor([t.shape[0]], device=self.device)).flatten()
+        pad = torch.zeros((int(sizes.max()) - t.shape[0], *t.shape[1:]), dtype=t.dtype, device=t.device)
+        g = self.all_gather(torch.cat([t, pad]))
+        return torch.cat([g[r, : int(sizes[r])] for r in range(len(sizes))])
+
+    def _collect(self):
+        feats, y, idx, ex = (torch.cat(z) for z in zip(*self._eval))
+        self._eval = []
+        feats, y, idx, ex = (self._gather(t) for t in (feats, y, idx, ex.to(torch.uint8)))
+        order = torch.argsort(idx)
+        return feats[order], y[order], idx[order], ex[order].bool()
+
+    def _finish_eval(self, stage: str) -> OneShotResult:
+        feats, y, idx, ex = self._collect()
+        res = evaluate_oneshot(feats, y, ex)
+        metrics = {f"{stage}/oneshot_top1": res.top1}
+        if stage == "test":
+            h = self.hparams
+            res.episode_mean, res.episode_ci95 = episode_accuracy(feats, y, h.eval_n_way, h.eval_k_shot,
+                                                                  episodes=h.eval_episodes)
+            res.episode_setting = f"{h.eval_n_way}-way {h.eval_k_shot}-shot"
+            metrics[f"{stage}/episode_acc"] = res.episode_mean
+            if h.calibration_at_test:
+                res.calibrated_top1 = self._calibrated(feats, y, ex)
+                metrics[f"{stage}/calibrated_top1"] = res.calibrated_top1
+        self.log_dict(metrics, rank_zero_only=True)
+        self.results[stage] = res
+        out_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)  # a collective under DDP: every rank
+        self._save_artifacts(stage, res, out_dir)
+        return res
+
+    def _calibrated(self, feats, y, ex) -> float:
+        dm = self.trainer.datamodule
+        base, base_y = [], []
+        with torch.no_grad():
+            for batch in dm.aux_eval_dataloader():
+                base.append(self.embed(batch["x"].to(self.device)).float().cpu())
+                base_y.append(batch["y"])
+        base, base_y = torch.cat(base).numpy(), torch.cat(base_y).numpy()
+        f, t, e = feats.cpu().numpy(), y.cpu().numpy(), ex.cpu().numpy()
+        pred = distribution_calibration(f[e], t[e], f[~e], base, base_y)
+        return float((pred == t[~e]).mean())
+
+    @rank_zero_only
+    def _save_artifacts(self, stage: str, res: OneShotResult, out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        summary = {"stage": stage, "epoch": self.current_epoch, "top1": res.top1, "queries": res.num_queries,
+                   "classes": res.num_classes, "per_class": res.per_class, "calibrated_top1": res.calibrated_top1,
+                   "episode_mean": res.episode_mean, "episode_ci95": res.episode_ci95}
+        (out / f"oneshot_{stage}.json").write_text(json.dumps(summary, indent=1))
+        final = stage == "test" or (not self.trainer.sanity_checking and self._is_last_epoch())
+        if self.hparams.plots and final:
+            dm = self.trainer.datamodule
+            names = dm.novel_class_names() if dm is not None else [str(i) for i in range(res.num_classes)]
+            from ..eval.plots import confusion_png
+
+            path = confusion_png(res.confusion, names, out / f"confusion_{stage}.png",
+                                 f"one-shot top-1 {res.top1:.3f} ({res.num_queries} queries)")
+            for lg in self.loggers:
+                if hasattr(lg, "log_image"):
+                    lg.log_image(key=f"{stage}/confusion", images=[str(path)])
+
+    def _is_last_epoch(self) -> bool:
+        return self.trainer.max_epochs is not None and self.current_epoch >= self.trainer.max_epochs - 1
+
+    def on_validation_epoch_end(self):
+        res = self._finish_eval("validate")
+        self.log("val_top1", res.top1, prog_bar=True, rank_zero_only=True)
+
+    def on_test_epoch_end(self):
+        res = self._finish_eval("test")
+        self._print_result(res)
+
+    def on_fit_end(self):
+        if "validate" in self.results:
+            self._print_result(self.results["validate"])
+
+    @rank_zero_only
+    def _print_result(self, res: OneShotResult) -> None:
+        extra = []
+        if res.calibrated_top1 is not None:
+            extra.append(f"distribution calibration: {res.calibrated_top1:.3f}")
+        if res.episode_mean is not None:
+            extra.append(f"{res.episode_setting} episodes: {res.episode_mean:.3f} +- {res.episode_ci95:.3f}")
+        dm = self.trainer.datamodule
+        if dm is not None and hasattr(dm, "floor"):
+            extra.append(f"floor (raw coordinates, no learning): {dm.floor():.3f}")
+        print(res.line(), flush=True)
+        for e in extra:
+            print(f"  {e}", flush=True)
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["crossglg_version"] = CHECKPOINT_VERSION
+
+
+def load_inference_model(path: str | Path, map_location: str = "cpu") -> CrossGLG:
+    """A trained model for inference (text-free), from a checkpoint; refuses other versions."""
+    ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    version = ckpt.get("crossglg_version")
+    if version != CHECKPOINT_VERSION:
+        raise ValueError(f"{path}: checkpoint version {version}, this crossglg reads version {CHECKPOINT_VERSION}")
+    hp = dict(ckpt["hyper_parameters"])
+    model = CrossGLG(**hp)
+    state = {k: v for k, v in ckpt["state_dict"].items()}
+    model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
+def count_parameters(module: nn.Module | None) -> int:
+    return 0 if module is None else sum(p.numel() for p in module.parameters())

@@ -1,0 +1,111 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from crossglg.eval.oneshot import distribution_calibration, episode_accuracy, evaluate_oneshot
+from crossglg.models.crossglg import CrossGLG, count_parameters
+from crossglg.models.encoder import build_encoder
+from crossglg.models.interaction import CrossModalInteraction
+from crossglg.models.jid import JointImportance
+
+TINY = {"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}
+
+
+@pytest.mark.parametrize("name", ["infogcn", "stgcn"])
+def test_encoder_shapes_and_hook(name):
+    enc = build_encoder(name, **TINY)
+    x = torch.randn(3, 3, 16, 25, 2)
+    out = enc(x)
+    assert out.pooled.shape == (3, 16) and out.joint_tokens.shape == (3, 25, 16) and out.k_out is None
+    assert [f.shape[1] for f in out.block_features] == TINY["widths"]
+    assert out.block_features[-1].shape == (6, 16, 4, 25)  # persons folded, two temporal strides
+    jid = JointImportance(16, 8)
+    out = enc(x, jid=jid, jid_after=5)
+    assert out.k_out.shape == (3, 25) and torch.allclose(out.k_out.sum(1), torch.ones(3))
+
+
+def test_uniform_importance_is_the_identity():
+    torch.manual_seed(0)
+    enc = build_encoder("infogcn", **TINY).eval()
+    x = torch.randn(2, 3, 16, 25, 2)
+
+    class Uniform(torch.nn.Module):
+        def forward(self, tokens):
+            return torch.full(tokens.shape[:2], 1 / tokens.shape[1])
+
+    assert torch.allclose(enc(x).pooled, enc(x, jid=Uniform()).pooled, atol=1e-6)
+
+
+def test_interaction_shapes():
+    m = CrossModalInteraction(text_dim=32, dim=16, depth=2, heads=2)
+    assert m(torch.randn(4, 25, 32), torch.randn(4, 25, 16)).shape == (4, 16)
+
+
+def make_model(**kw):
+    args = dict(num_classes=4, text_dim=32, encoder_args=TINY, jid_hidden=8, interaction_heads=2, lr=0.05,
+                warmup_epochs=1)
+    args.update(kw)
+    m = CrossGLG(**args)
+    m.register_buffer("joint_text", torch.randn(4, 25, 32), persistent=False)
+    kg = torch.zeros(4, 25)
+    kg[:, [8, 9, 10, 11]] = 0.25
+    m.register_buffer("k_gt", kg, persistent=False)
+    return m
+
+
+def test_loss_falls_and_k_out_moves_to_k_gt():
+    torch.manual_seed(0)
+    m = make_model()
+    x, y = torch.randn(8, 3, 16, 25, 1), torch.arange(8) % 4
+    opt = torch.optim.Adam(m.parameters(), lr=3e-3)
+    first = m.losses(x, y)
+    for _ in range(30):
+        opt.zero_grad()
+        parts = m.losses(x, y)
+        parts["loss"].backward()
+        opt.step()
+    assert parts["loss"] < 0.6 * first["loss"]
+    assert parts["loss_cal"] < 0.5 * first["loss_cal"]
+    k = m(x).k_out
+    assert k[:, [8, 9, 10, 11]].sum(1).min() > 0.5  # mass moved onto the key joints (uniform: 0.16)
+
+
+def test_inference_params_within_budget():
+    m = CrossGLG(num_classes=100, text_dim=384)
+    enc, jid = count_parameters(m.encoder), count_parameters(m.jid)
+    assert 1.2e6 < enc < 1.8e6 and jid <= 0.15e6
+
+
+def test_nearest_exemplar_exact_accuracy():
+    # two classes: exemplars along x and y; 3 queries near x, 2 near y, 1 of the y ones mislabelled as x
+    feats = torch.tensor([[1.0, 0], [0, 1.0], [0.9, 0.1], [0.8, 0.3], [0.2, 0.9], [0.1, 1.0], [0.7, 0.6]])
+    targets = torch.tensor([0, 1, 0, 0, 1, 1, 1])
+    ex = torch.tensor([True, True, False, False, False, False, False])
+    r = evaluate_oneshot(feats, targets, ex)
+    assert r.top1 == pytest.approx(4 / 5) and r.num_queries == 5 and r.num_classes == 2
+    assert r.per_class == pytest.approx([1.0, 2 / 3]) and r.confusion.tolist() == [[2, 0], [1, 2]]
+    assert r.line() == "one-shot top-1: 0.800 (5 queries, 2 novel classes)"
+
+
+def test_calibration_and_episodes_on_separable_data():
+    rng = np.random.default_rng(0)
+    centers = rng.uniform(0, 3, (6, 8))
+    feats = np.abs(np.concatenate([c + 0.05 * rng.normal(size=(20, 8)) for c in centers]))
+    labels = np.repeat(np.arange(6), 20)
+    base = labels < 3
+    sup_idx = np.array([60, 80, 100])
+    q = ~base
+    q[sup_idx] = False
+    pred = distribution_calibration(feats[sup_idx], labels[sup_idx], feats[q], feats[base], labels[base], num_sampled=50)
+    assert (pred == labels[q]).mean() == 1.0
+    mean, ci = episode_accuracy(torch.tensor(feats), torch.tensor(labels), n_way=5, episodes=50)
+    assert mean == 1.0 and ci == 0.0
+
+
+def test_distillation_schedule():
+    from crossglg.callbacks import Distillation
+
+    d = Distillation(max_weight=2.0, start_epoch=2, warmup_epochs=4)
+    assert [d.weight_at(e) for e in range(7)] == [0, 0, 0.5, 1.0, 1.5, 2.0, 2.0]
