@@ -13,3 +13,9 @@ demo:
 
 bench-data:
 	$(PYTHON) experiments/bench_data.py
+
+bench:
+	$(PYTHON) experiments/bench.py
+
+ablation-utdmhad:
+	$(PYTHON) experiments/ablation.py --config configs/utdmhad.yaml --seeds 0 1 2

@@ -21,10 +21,13 @@ TOOL_COMMANDS = {
     "describe": "LLM text descriptions of every class (Anthropic API; --show prints the shipped file)",
     "embed": "fill the sentence-embedding cache of a data set's descriptions",
     "model-info": "parameters and FLOPs of a configured model",
+    "enroll": "add a new action to a gallery from one or a few recordings",
+    "recognize": "recognise recordings against a gallery (no text needed)",
+    "importance": "plot which joints the JID weighs most for a recording",
 }
 
 
-_COMMAND_MODULES: list[str] = ["text.commands", "models.commands"]  # modules that add their own sub-commands
+_COMMAND_MODULES: list[str] = ["text.commands", "models.commands", "recognition"]  # modules that add their own sub-commands
 
 
 def _usage() -> str:
@@ -153,11 +156,12 @@ def main(argv: list[str] | None = None) -> None:
 
     from .text.embeddings import EncoderUnavailable
     from .text.schema import DescriptionError
+    from .recognition import GalleryError
 
     try:
         code = _run_tool(_tool_parser().parse_args(argv))
     except (SkeletonFormatError, CacheError, ProtocolError, FileNotFoundError, KeyError, EncoderUnavailable,
-            DescriptionError) as e:
+            DescriptionError, GalleryError, ValueError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"error: {msg}", file=sys.stderr)
         sys.exit(1)

@@ -1,0 +1,128 @@
+"""Speed and memory benchmark (`make bench`): training step and inference time per
+sample of each encoder, bare and with CrossGLG, at NTU settings (T=64, V=25, M=2),
+measured in the same run; parameters and FLOPs; peak memory. Writes bench.json with
+`train_step_ratio` (CrossGLG training step / bare encoder step) and `inference_ratio`
+(text-free inference / bare encoder inference), for the InfoGCN encoder.
+
+    python experiments/bench.py [--batch 16] [--repeats 5] [--device cpu|cuda] [--bf16] [--compile]
+
+Targets: training step at most 1.3x the bare encoder's, inference at most 1.05x.
+Text embeddings are cached tensors here as in training (never recomputed per step).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+from crossglg.models.commands import model_info
+from crossglg.models.crossglg import CrossGLG
+
+
+def timed(fn, repeats: int, device: str) -> float:
+    for _ in range(2):
+        fn()
+    times = []
+    for _ in range(repeats):
+        if device == "cuda":
+            torch.cuda.synchronize()
+        t = time.perf_counter()
+        fn()
+        if device == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def measure(encoder: str, variant: str, batch: int, repeats: int, device: str, bf16: bool, compile_: bool) -> dict:
+    torch.manual_seed(0)
+    crossglg = variant == "crossglg"
+    m = CrossGLG(num_classes=100, text_dim=384, encoder=encoder, g2l=crossglg, l2g=crossglg).to(device)
+    m.register_buffer("joint_text", torch.randn(100, 25, 384, device=device), persistent=False)
+    m.register_buffer("k_gt", torch.softmax(torch.randn(100, 25, device=device), 1), persistent=False)
+    x = torch.randn(batch, 3, 64, 25, 2, device=device)
+    y = torch.randint(0, 100, (batch,), device=device)
+    opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+    losses = torch.compile(m.losses) if compile_ else m.losses
+    embed = torch.compile(m.embed) if compile_ else m.embed
+    ctx = (lambda: torch.autocast(device, dtype=torch.bfloat16)) if bf16 else torch.enable_grad
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        with ctx():
+            loss = losses(x, y)["loss"]
+        loss.backward()
+        opt.step()
+
+    def infer():
+        with torch.no_grad(), (torch.autocast(device, dtype=torch.bfloat16) if bf16 else torch.enable_grad()):
+            embed(x)
+
+    m.train()
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    t_train = timed(step, repeats, device)
+    m.eval()
+    t_inf = timed(infer, repeats, device)
+    peak = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else \
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"encoder": encoder, "variant": variant, "train_ms_per_sample": 1000 * t_train / batch,
+            "infer_ms_per_sample": 1000 * t_inf / batch, "peak_mb": peak}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--bf16", action="store_true")
+    ap.add_argument("--compile", action="store_true")
+    ap.add_argument("--encoders", nargs="+", default=["infogcn", "stgcn"])
+    ap.add_argument("--out", default="bench.json")
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        torch.set_num_threads(torch.get_num_threads())
+        print(json.dumps(measure(a.child[0], a.child[1], a.batch, a.repeats, a.device, a.bf16, a.compile)))
+        return
+    rows = []
+    for enc in a.encoders:
+        info = {v: model_info({"num_classes": 100, "encoder": enc, "g2l": v == "crossglg", "l2g": v == "crossglg"})
+                for v in ("bare", "crossglg")}
+        for variant in ("bare", "crossglg"):
+            cmd = [sys.executable, __file__, "--child", enc, variant, "--batch", str(a.batch), "--repeats",
+                   str(a.repeats), "--device", a.device] + (["--bf16"] if a.bf16 else []) + (["--compile"] if a.compile else [])
+            r = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+            r.update(params_inference=info[variant]["inference_params"], params_training=info[variant]["training_params"],
+                     gflops=info[variant]["gflops_per_sample"])
+            rows.append(r)
+    by = {(r["encoder"], r["variant"]): r for r in rows}
+    ref = a.encoders[0]
+    result = {
+        "device": a.device, "batch": a.batch, "bf16": a.bf16, "compile": a.compile, "threads": torch.get_num_threads(),
+        "train_step_ratio": by[(ref, "crossglg")]["train_ms_per_sample"] / by[(ref, "bare")]["train_ms_per_sample"],
+        "inference_ratio": by[(ref, "crossglg")]["infer_ms_per_sample"] / by[(ref, "bare")]["infer_ms_per_sample"],
+        "rows": rows,
+    }
+    with open(a.out, "w") as fh:
+        json.dump(result, fh, indent=1)
+    print(f"device {a.device}, batch {a.batch}, T=64 V=25 M=2, bf16={a.bf16}, compile={a.compile}")
+    print("| encoder | model | train ms/sample | inference ms/sample | inference params | training params | GFLOPs/sample (inference) | peak MB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        name = "bare encoder" if r["variant"] == "bare" else "CrossGLG (train: both branches; infer: text-free)"
+        print(f"| {r['encoder']} | {name} | {r['train_ms_per_sample']:.1f} | {r['infer_ms_per_sample']:.1f} | "
+              f"{r['params_inference'] / 1e6:.3f} M | {r['params_training'] / 1e6:.3f} M | {r['gflops']:.2f} | {r['peak_mb']:.0f} |")
+    print(f"train_step_ratio ({ref}): {result['train_step_ratio']:.3f} (target <= 1.3); "
+          f"inference_ratio: {result['inference_ratio']:.3f} (target <= 1.05)")
+
+
+if __name__ == "__main__":
+    main()
