@@ -19,3 +19,17 @@ bench:
 
 ablation-utdmhad:
 	$(PYTHON) experiments/ablation.py --config configs/utdmhad.yaml --seeds 0 1 2
+
+DATA ?= data
+SWEEPS ?= ntu120_oneshot ntu60_oneshot pkummd2_oneshot ntu120_distill
+
+reproduce:
+	for s in $(SWEEPS); do $(PYTHON) -m crossglg sweep experiments/sweeps/$$s.yaml -- --data.data_dir=$(DATA) || exit 1; done
+	$(PYTHON) experiments/tables.py
+
+reproduce-smoke:
+	$(PYTHON) -m crossglg sweep --out $(or $(OUT),results/smoke)/sweeps experiments/sweeps/smoke.yaml -- --data.data_dir=$(DATA)
+	$(PYTHON) experiments/tables.py --results $(or $(OUT),results/smoke)/sweeps --out $(or $(OUT),results/smoke)
+
+tables:
+	$(PYTHON) experiments/tables.py

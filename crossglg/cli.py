@@ -24,10 +24,11 @@ TOOL_COMMANDS = {
     "enroll": "add a new action to a gallery from one or a few recordings",
     "recognize": "recognise recordings against a gallery (no text needed)",
     "importance": "plot which joints the JID weighs most for a recording",
+    "sweep": "run a wandb sweep file's grid locally (resumable; one run per GPU)",
 }
 
 
-_COMMAND_MODULES: list[str] = ["text.commands", "models.commands", "recognition"]  # modules that add their own sub-commands
+_COMMAND_MODULES: list[str] = ["text.commands", "models.commands", "recognition", "sweep"]  # modules that add their own sub-commands
 
 
 def _usage() -> str:

@@ -1,0 +1,121 @@
+"""A local runner for wandb sweep files (`python -m crossglg sweep FILE`).
+
+The files in `experiments/sweeps/` are ordinary wandb sweep configurations (`program`,
+`method: grid`, `parameters` with `value`/`values`), usable as they are with
+`wandb sweep FILE` and `wandb agent` where a wandb server is reachable. This runner
+expands the same grid and runs it here: sequentially, or one run per GPU at a time
+(`--gpus N`). Each run lives in `<out>/<sweep>/<run-slug>/`; a run whose
+`result.json` exists is skipped, so an interrupted sweep resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+
+def expand(sweep: dict) -> list[dict[str, object]]:
+    """The grid of a sweep: one dict of parameter values per run, in a stable order."""
+    if sweep.get("method", "grid") != "grid":
+        raise ValueError(f"the local runner expands grid sweeps only (method: {sweep.get('method')})")
+    names, choices = [], []
+    for name, spec in sweep.get("parameters", {}).items():
+        names.append(name)
+        choices.append(spec["values"] if "values" in spec else [spec["value"]])
+    return [dict(zip(names, combo)) for combo in itertools.product(*choices)]
+
+
+def slug(params: dict) -> str:
+    parts = []
+    for k, v in params.items():
+        if k == "trainer.default_root_dir":
+            continue
+        v = Path(str(v)).stem if str(v).endswith(".yaml") else v
+        parts.append(f"{k.split('.')[-1]}={v}")
+    return ",".join(parts).replace("/", "_")
+
+
+def run_args(params: dict, root: Path) -> list[str]:
+    args = ["fit"]
+    for k, v in params.items():
+        val = str(v).lower() if isinstance(v, bool) else str(v)
+        args.append(f"--{k}={val}")
+    return args + [f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false"]
+
+
+def collect(root: Path, params: dict, stdout: str) -> dict:
+    files = sorted(root.rglob("oneshot_validate.json"), key=lambda p: p.stat().st_mtime)
+    if not files:
+        raise RuntimeError(f"{root}: the run produced no one-shot result")
+    res = json.loads(files[-1].read_text())
+    res["params"] = params
+    res["floor"] = next((float(ln.split(":")[-1]) for ln in stdout.splitlines() if "floor (raw" in ln), None)
+    return res
+
+
+def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 0, extra: list[str] | None = None,
+              log=print) -> list[dict]:
+    sweep = yaml.safe_load(Path(path).read_text())
+    name = sweep.get("name") or Path(path).stem
+    grid = expand(sweep)
+    base = Path(out) / name
+    pending, results = [], []
+    for params in grid:
+        root = base / slug(params)
+        if (root / "result.json").exists():
+            results.append(json.loads((root / "result.json").read_text()))
+        else:
+            pending.append((params, root))
+    log(f"sweep {name}: {len(grid)} runs, {len(results)} already finished, {len(pending)} to run")
+    slots = max(1, gpus)
+    running: list[tuple[subprocess.Popen, dict, Path, int]] = []
+    free = list(range(slots))
+    done = len(results)
+    while pending or running:
+        while pending and free:
+            params, root = pending.pop(0)
+            gpu = free.pop(0)
+            root.mkdir(parents=True, exist_ok=True)
+            env = dict(os.environ)
+            if gpus:
+                env["CUDA_VISIBLE_DEVICES"] = str(gpu)
+            cmd = [sys.executable, "-m", "crossglg", *run_args(params, root), *(extra or [])]
+            (root / "command.txt").write_text(" ".join(cmd) + "\n")
+            proc = subprocess.Popen(cmd, stdout=open(root / "stdout.log", "w"), stderr=open(root / "stderr.log", "w"),
+                                    env=env)
+            running.append((proc, params, root, gpu))
+        time.sleep(0.5)
+        for item in list(running):
+            proc, params, root, gpu = item
+            if proc.poll() is None:
+                continue
+            running.remove(item)
+            free.append(gpu)
+            done += 1
+            if proc.returncode != 0:
+                tail = (root / "stderr.log").read_text()[-2000:]
+                raise RuntimeError(f"run {root} failed (exit {proc.returncode}):\n{tail}")
+            res = collect(root, params, (root / "stdout.log").read_text())
+            tmp = root / "result.json.tmp"
+            tmp.write_text(json.dumps(res))
+            os.replace(tmp, root / "result.json")
+            results.append(res)
+            log(f"[{done}/{len(grid)}] {slug(params)}: one-shot top-1 {res['top1']:.3f}")
+    return results
+
+
+def add_commands(sub) -> None:
+    s = sub.add_parser("sweep", help="run a sweep file's grid locally")
+    s.add_argument("file", help="a wandb sweep file (experiments/sweeps/*.yaml); options go before it")
+    s.add_argument("--out", default="results/sweeps")
+    s.add_argument("--gpus", type=int, default=0, help="run one run per GPU at a time (0: sequential)")
+    s.add_argument("extra", nargs=argparse.REMAINDER, help="further fit options after --, e.g. -- --data.data_dir=/data")
+    s.set_defaults(func=lambda a: (run_sweep(a.file, a.out, a.gpus, [x for x in a.extra if x != "--"]), 0)[1])

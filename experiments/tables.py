@@ -1,0 +1,100 @@
+"""`make tables`: our one-shot results beside the paper's (DESIGN.md section 3), as
+markdown (results/tables.md) and CSV (results/tables.csv), mean and spread over seeds.
+
+Reads every `result.json` under results/sweeps/<sweep>/ written by
+`python -m crossglg sweep`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+# Top-1 % from the paper (InfoGCN base encoder); keys: benchmark -> method -> aux classes -> value.
+PAPER = {
+    "ntu120_oneshot": {
+        "plain encoder": {20: 37.0, 40: 53.9, 60: 58.8, 80: 55.7, 100: 56.1},
+        "G2L only": {20: 43.3, 60: 60.9, 100: 61.7},
+        "L2G only": {20: 42.5, 60: 61.7, 100: 58.6},
+        "CrossGLG": {20: 45.3, 40: 56.8, 60: 62.1, 80: 61.6, 100: 62.6},
+    },
+    "ntu60_oneshot": {
+        "plain encoder": {10: 51.1, 20: 62.1, 30: 65.7, 40: 72.1, 50: 72.3},
+        "CrossGLG": {10: 57.9, 20: 67.1, 30: 70.9, 40: 73.4, 50: 75.6},
+    },
+}
+ALL_AUX = {"ntu120_oneshot": 100, "ntu60_oneshot": 50}
+
+
+def method_of(params: dict) -> str:
+    g2l, l2g = params.get("model.g2l", True), params.get("model.l2g", True)
+    name = {(False, False): "plain encoder", (True, False): "G2L only", (False, True): "L2G only",
+            (True, True): "CrossGLG"}[(bool(g2l), bool(l2g))]
+    if "Distillation" in str(params.get("trainer.callbacks+", "")):
+        name += " + distillation"
+    return name
+
+
+def collect(root: Path) -> dict:
+    groups = defaultdict(list)
+    floors = defaultdict(list)
+    for f in sorted(root.glob("*/*/result.json")):
+        r = json.loads(f.read_text())
+        sweep = f.parent.parent.name
+        bench = sweep.replace("_distill", "_oneshot")
+        p = r["params"]
+        aux = p.get("data.aux_classes", ALL_AUX.get(bench, "all"))
+        key = (bench, str(p.get("model.encoder", "infogcn")), method_of(p), aux)
+        groups[key].append(100 * r["top1"])
+        if r.get("floor") is not None:
+            floors[bench].append(100 * r["floor"])
+    return groups, floors
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", default="results/sweeps")
+    ap.add_argument("--out", default="results")
+    a = ap.parse_args()
+    groups, floors = collect(Path(a.results))
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, md = [], ["# One-shot top-1 (%): ours (mean ± std over seeds, n) beside the paper", ""]
+    for bench in sorted({k[0] for k in groups}):
+        keys = [k for k in groups if k[0] == bench]
+        auxes = sorted({k[3] for k in keys}, key=lambda x: (isinstance(x, str), x))
+        md += [f"## {bench}", "", "| encoder | method | " + " | ".join(f"aux {x}" for x in auxes) + " |",
+               "|---|---|" + "---|" * len(auxes)]
+        for enc, meth in sorted({(k[1], k[2]) for k in keys}):
+            cells = []
+            for aux in auxes:
+                v = groups.get((bench, enc, meth, aux))
+                paper = PAPER.get(bench, {}).get(meth, {}).get(aux) if enc == "infogcn" else None
+                if v:
+                    sd = statistics.stdev(v) if len(v) > 1 else 0.0
+                    cell = f"{statistics.mean(v):.1f} ± {sd:.1f} (n={len(v)})"
+                    rows.append({"benchmark": bench, "encoder": enc, "method": meth, "aux_classes": aux,
+                                 "ours_mean": round(statistics.mean(v), 2), "ours_std": round(sd, 2), "seeds": len(v),
+                                 "paper": paper})
+                else:
+                    cell = "—"
+                cells.append(cell + (f" [paper {paper}]" if paper is not None else ""))
+            md.append(f"| {enc} | {meth} | " + " | ".join(cells) + " |")
+        if floors.get(bench):
+            md += ["", f"Floor (raw coordinates, no learning): {statistics.mean(floors[bench]):.1f}"]
+        md.append("")
+    (out / "tables.md").write_text("\n".join(md) + "\n")
+    with open(out / "tables.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["benchmark", "encoder", "method", "aux_classes", "ours_mean", "ours_std",
+                                           "seeds", "paper"])
+        w.writeheader()
+        w.writerows(rows)
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
