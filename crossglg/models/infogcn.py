@@ -22,6 +22,24 @@ def conv_bn(cin: int, cout: int, kernel=(1, 1), stride=(1, 1), padding=(0, 0), d
     return nn.Sequential(nn.Conv2d(cin, cout, kernel, stride, padding, dilation, bias=False), nn.BatchNorm2d(cout))
 
 
+def residual_path(cin: int, cout: int, stride: int, enabled: bool = True) -> nn.Module | None:
+    """A block's skip connection: none, identity, or a strided 1x1 projection."""
+    if not enabled:
+        return None
+    if cin == cout and stride == 1:
+        return nn.Identity()
+    return conv_bn(cin, cout, stride=(stride, 1))
+
+
+def build_blocks(block, widths, strides, partitions) -> nn.ModuleList:
+    """Blocks of the given widths and temporal strides; the first has no residual."""
+    if len(widths) != len(strides):
+        raise ValueError("widths and strides need one entry per block")
+    cins = [widths[0]] + list(widths[:-1])
+    return nn.ModuleList([block(ci, co, partitions, s, residual=i > 0)
+                          for i, (ci, co, s) in enumerate(zip(cins, widths, strides))])
+
+
 class JointEmbedding(nn.Module):
     """Per-joint linear `C -> width`, learned joint position embedding, batch norm:
     `(B, C, T, V) -> (B, width, T, V)`."""
@@ -87,12 +105,7 @@ class InfoGCNBlock(nn.Module):
         self.gcn = SelfAttentionGraphConv(cin, cout, partitions)
         self.gcn_res = nn.Identity() if cin == cout else conv_bn(cin, cout)
         self.tcn = MultiScaleTemporalConv(cout, cout, stride)
-        if not residual:
-            self.residual = None
-        elif cin == cout and stride == 1:
-            self.residual = nn.Identity()
-        else:
-            self.residual = conv_bn(cin, cout, stride=(stride, 1))
+        self.residual = residual_path(cin, cout, stride, residual)
 
     def forward(self, h: torch.Tensor, joint_weight: torch.Tensor | None = None) -> torch.Tensor:
         y = torch.relu(self.gcn(h) + self.gcn_res(h))
@@ -107,11 +120,6 @@ class InfoGCNBlock(nn.Module):
 class InfoGCN(SkeletonEncoder):
     def __init__(self, in_channels: int = 3, num_joints: int = 25, widths=DEFAULT_WIDTHS, strides=DEFAULT_STRIDES):
         super().__init__()
-        if len(widths) != len(strides):
-            raise ValueError("widths and strides need one entry per block")
-        parts = torch.from_numpy(spatial_partitions(num_joints))
         self.widths = list(widths)
         self.stem = JointEmbedding(in_channels, widths[0], num_joints)
-        cins = [widths[0]] + list(widths[:-1])
-        self.blocks = nn.ModuleList(
-            [InfoGCNBlock(ci, co, parts, s, residual=i > 0) for i, (ci, co, s) in enumerate(zip(cins, widths, strides))])
+        self.blocks = build_blocks(InfoGCNBlock, widths, strides, torch.from_numpy(spatial_partitions(num_joints)))

@@ -10,7 +10,7 @@ from torch import nn
 
 from .encoder import SkeletonEncoder
 from .graph import spatial_partitions
-from .infogcn import DEFAULT_STRIDES, DEFAULT_WIDTHS, conv_bn
+from .infogcn import DEFAULT_STRIDES, DEFAULT_WIDTHS, build_blocks, conv_bn, residual_path
 
 
 class STGCNBlock(nn.Module):
@@ -23,12 +23,7 @@ class STGCNBlock(nn.Module):
         self.value = nn.Conv2d(cin, cout * self.k, 1)
         self.bn = nn.BatchNorm2d(cout)
         self.tcn = nn.Sequential(conv_bn(cout, cout, (kernel, 1), (stride, 1), ((kernel - 1) // 2, 0)), nn.Dropout(dropout))
-        if not residual:
-            self.residual = None
-        elif cin == cout and stride == 1:
-            self.residual = nn.Identity()
-        else:
-            self.residual = conv_bn(cin, cout, stride=(stride, 1))
+        self.residual = residual_path(cin, cout, stride, residual)
 
     def forward(self, h: torch.Tensor, joint_weight: torch.Tensor | None = None) -> torch.Tensor:
         val = rearrange(self.value(h), "b (k c) t v -> b k c t v", k=self.k)
@@ -58,9 +53,6 @@ class InputNorm(nn.Module):
 class STGCN(SkeletonEncoder):
     def __init__(self, in_channels: int = 3, num_joints: int = 25, widths=DEFAULT_WIDTHS, strides=DEFAULT_STRIDES):
         super().__init__()
-        parts = torch.from_numpy(spatial_partitions(num_joints))
         self.widths = list(widths)
         self.stem = InputNorm(in_channels, widths[0], num_joints)
-        cins = [widths[0]] + list(widths[:-1])
-        self.blocks = nn.ModuleList(
-            [STGCNBlock(ci, co, parts, s, residual=i > 0) for i, (ci, co, s) in enumerate(zip(cins, widths, strides))])
+        self.blocks = build_blocks(STGCNBlock, widths, strides, torch.from_numpy(spatial_partitions(num_joints)))
