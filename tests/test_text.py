@@ -143,3 +143,15 @@ def test_class_text_features(tiny_encoder, tmp_path):
     assert f.joint_emb.shape == (3, 25, 32) and f.global_emb.shape == (3, 32) and f.k_gt.shape == (3, 25)
     assert np.allclose(f.k_gt.sum(1).numpy(), 1)
     assert f.k_gt[0, 4] > 0 and f.k_gt[0, 8] == 0  # "raise the left hand": left arm joints are key
+
+
+def test_missing_encoder_fails_fast_offline(tmp_path, monkeypatch):
+    import time
+
+    from crossglg.text.embeddings import EncoderUnavailable
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    t = time.perf_counter()
+    with pytest.raises(EncoderUnavailable, match="'nobody/no-such-model'.*HF_HUB_OFFLINE=1"):
+        EmbeddingCache("nobody/no-such-model", tmp_path).get(["a sentence"])
+    assert time.perf_counter() - t < 60

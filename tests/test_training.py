@@ -53,6 +53,7 @@ def test_fit_then_inference_touches_no_text(builtin_cache, tiny_encoder, tmp_pat
     res = inf.results["test"]
     assert res.num_queries == 280 and 0 <= res.top1 <= 1 and res.episode_mean is not None
     assert (tmp_path / "oneshot_test.json").exists() and (tmp_path / "confusion_test.png").exists()
+    assert (tmp_path / "joint_importance_test.png").exists()
     x = next(iter(dm2.val_dataloader()))["x"]
     with torch.no_grad():
         assert torch.allclose(inf.embed(x), m.eval().embed(x), atol=1e-5)

@@ -78,3 +78,17 @@ def joint_importance_png(k_out: np.ndarray, skeleton_xy: np.ndarray | None, path
     path = save_png(fig, path)
     plt.close(fig)
     return path
+
+
+def importance_heatmap_png(matrix: np.ndarray, class_names: list[str], path: str | Path, title: str = "") -> Path:
+    """Classes x joints heat map of JID importance `(K, V)`."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(10, 1.5 + 0.4 * len(class_names)))
+    im = ax.imshow(matrix, cmap="viridis", aspect="auto")
+    ax.set_xticks(range(matrix.shape[1]), NTU_JOINTS[: matrix.shape[1]], rotation=70, ha="right", fontsize=7)
+    ax.set_yticks(range(len(class_names)), class_names, fontsize=7)
+    fig.colorbar(im, ax=ax, fraction=0.02)
+    ax.set_title(title, fontsize=9)
+    path = save_png(fig, path)
+    plt.close(fig)
+    return path

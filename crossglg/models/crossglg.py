@@ -138,7 +138,9 @@ class CrossGLG(L.LightningModule):
 
     # -- one-shot evaluation -----------------------------------------------------------
     def _eval_step(self, batch):
-        self._eval.append((self.embed(batch["x"]).float(), batch["y"], batch["index"], batch["exemplar"]))
+        out = self.forward(batch["x"])
+        k = out.k_out.float() if out.k_out is not None else out.pooled.new_zeros(len(out.pooled), 0)
+        self._eval.append((out.pooled.float(), batch["y"], batch["index"], batch["exemplar"], k))
 
     def validation_step(self, batch, batch_idx):
         self._eval_step(batch)
@@ -160,14 +162,14 @@ class CrossGLG(L.LightningModule):
         return torch.cat([g[r, : int(sizes[r])] for r in range(len(sizes))])
 
     def _collect(self):
-        feats, y, idx, ex = (torch.cat(z) for z in zip(*self._eval))
+        feats, y, idx, ex, k = (torch.cat(z) for z in zip(*self._eval))
         self._eval = []
-        feats, y, idx, ex = (self._gather(t) for t in (feats, y, idx, ex.to(torch.uint8)))
+        feats, y, idx, ex, k = (self._gather(t) for t in (feats, y, idx, ex.to(torch.uint8), k))
         order = torch.argsort(idx)
-        return feats[order], y[order], idx[order], ex[order].bool()
+        return feats[order], y[order], idx[order], ex[order].bool(), k[order]
 
     def _finish_eval(self, stage: str) -> OneShotResult:
-        feats, y, idx, ex = self._collect()
+        feats, y, idx, ex, k_out = self._collect()
         res = evaluate_oneshot(feats, y, ex)
         metrics = {f"{stage}/oneshot_top1": res.top1}
         if stage == "test":
@@ -182,7 +184,7 @@ class CrossGLG(L.LightningModule):
         self.log_dict(metrics, rank_zero_only=True)
         self.results[stage] = res
         out_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)  # a collective under DDP: every rank
-        self._save_artifacts(stage, res, out_dir)
+        self._save_artifacts(stage, res, out_dir, k_out, y)
         return res
 
     def _calibrated(self, feats, y, ex) -> float:
@@ -198,7 +200,7 @@ class CrossGLG(L.LightningModule):
         return float((pred == t[~e]).mean())
 
     @rank_zero_only
-    def _save_artifacts(self, stage: str, res: OneShotResult, out: Path) -> None:
+    def _save_artifacts(self, stage: str, res: OneShotResult, out: Path, k_out: torch.Tensor, y: torch.Tensor) -> None:
         out.mkdir(parents=True, exist_ok=True)
         summary = {"stage": stage, "epoch": self.current_epoch, "top1": res.top1, "queries": res.num_queries,
                    "classes": res.num_classes, "per_class": res.per_class, "calibrated_top1": res.calibrated_top1,
@@ -210,11 +212,18 @@ class CrossGLG(L.LightningModule):
             names = dm.novel_class_names() if dm is not None else [str(i) for i in range(res.num_classes)]
             from ..eval.plots import confusion_png
 
-            path = confusion_png(res.confusion, names, out / f"confusion_{stage}.png",
-                                 f"one-shot top-1 {res.top1:.3f} ({res.num_queries} queries)")
+            plots = {"confusion": confusion_png(res.confusion, names, out / f"confusion_{stage}.png",
+                                                f"one-shot top-1 {res.top1:.3f} ({res.num_queries} queries)")}
+            if k_out.shape[1]:
+                from ..eval.plots import importance_heatmap_png
+
+                per_class = torch.stack([k_out[y == c].mean(0) for c in range(res.num_classes)]).cpu().numpy()
+                plots["joint_importance"] = importance_heatmap_png(
+                    per_class, names, out / f"joint_importance_{stage}.png", "JID importance per novel class (mean k_out)")
             for lg in self.loggers:
                 if hasattr(lg, "log_image"):
-                    lg.log_image(key=f"{stage}/confusion", images=[str(path)])
+                    for key, path in plots.items():
+                        lg.log_image(key=f"{stage}/{key}", images=[str(path)])
 
     def _is_last_epoch(self) -> bool:
         return self.trainer.max_epochs is not None and self.current_epoch >= self.trainer.max_epochs - 1

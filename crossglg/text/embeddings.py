@@ -70,7 +70,7 @@ def load_encoder(name: str, device: str = "cpu"):
     except Exception as e:  # noqa: BLE001 - many failure types, one message
         offline = os.environ.get("HF_HUB_OFFLINE") == "1"
         raise EncoderUnavailable(
-            f"text encoder {name!r} could not be loaded ({type(e).__name__}: {str(e)[:200]}). "
+            f"text encoder {name!r} could not be loaded ({type(e).__name__}: {' '.join(str(e).split())[:160]}). "
             + ("HF_HUB_OFFLINE=1 is set, so nothing is downloaded: " if offline else "")
             + "download it once on a machine with internet (huggingface-cli download NAME) and copy the cache, "
             f"or pass a local folder as the encoder name, or use the offline default {OFFLINE_DEFAULT!r}."
