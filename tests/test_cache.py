@@ -95,3 +95,21 @@ def test_corrupt_cache_is_refused(tmp_path):
         fh.write(b"xx")
     with pytest.raises(CacheError, match="corrupt"):
         SkeletonCache(tmp_path / "c")
+
+
+def test_official_missing_lists(tmp_path):
+    from conftest import NTU_META, needs_ntu_meta  # noqa: F401
+    from crossglg.data.datasets import default_missing_list, read_missing_list
+
+    if not NTU_META.is_dir():
+        pytest.skip(f"NTU metadata not found at {NTU_META}")
+    assert len(read_missing_list(default_missing_list("ntu120"))) == 535
+    assert len(read_missing_list(default_missing_list("ntu60"))) == 302
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("S001C002P005R002A008", "S001C002P005R002A009"):  # the first is on both official lists
+        a = person(0, 15)
+        write_skeleton(raw / f"{name}.skeleton", [[(1, a[k])] for k in range(15)])
+    s = prepare("ntu120", raw, tmp_path / "c", progress=False)  # missing_list="auto": the official list
+    assert s["samples"] == 1 and s["skipped"] == 1
+    assert SkeletonCache(tmp_path / "c").names == ["S001C002P005R002A009"]
