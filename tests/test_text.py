@@ -155,3 +155,11 @@ def test_missing_encoder_fails_fast_offline(tmp_path, monkeypatch):
     with pytest.raises(EncoderUnavailable, match="'nobody/no-such-model'.*HF_HUB_OFFLINE=1"):
         EmbeddingCache("nobody/no-such-model", tmp_path).get(["a sentence"])
     assert time.perf_counter() - t < 60
+
+
+def test_classes_file_csv(tmp_path):
+    from crossglg.text.describe import read_class_names
+
+    f = tmp_path / "Actions.csv"
+    f.write_text("Label,Action\n1,bow\n2,brushing hair\n")
+    assert read_class_names(f) == [(1, "bow"), (2, "brushing hair")]
