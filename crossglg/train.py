@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
 from .data.datamodule import SkeletonDataModule
@@ -19,6 +18,5 @@ def run_lightning_cli(argv: list[str]) -> CrossGLGCLI:
     return CrossGLGCLI(
         CrossGLG, SkeletonDataModule, args=argv, seed_everything_default=0,
         save_config_kwargs={"overwrite": True},
-        trainer_defaults={"use_distributed_sampler": False, "default_root_dir": "runs",
-                          "callbacks": [ModelCheckpoint(save_last=True)]},
+        trainer_defaults={"use_distributed_sampler": False, "default_root_dir": "runs"},
     )
