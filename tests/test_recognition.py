@@ -53,3 +53,18 @@ def test_enroll_recognize_and_errors(checkpoint, builtin_cache, tmp_path):
     before = g.read_text()
     r = cli("enroll", "--ckpt", checkpoint, "--gallery", g, "--name", "x", raw / "S001C002P001R001A001.skeleton")
     assert r.returncode == 1 and "another model" in r.stderr and g.read_text() == before
+
+
+def test_checkpoint_from_the_cli_loads(checkpoint, tmp_path):
+    import torch
+
+    from crossglg.models.crossglg import load_inference_model
+
+    ck = torch.load(checkpoint, weights_only=True)
+    ck["hyper_parameters"]["_instantiator"] = "lightning.pytorch.cli.instantiate_module"  # what LightningCLI adds
+    torch.save(ck, tmp_path / "cli.ckpt")
+    assert load_inference_model(tmp_path / "cli.ckpt").jid is not None
+    ck["crossglg_version"] = 99
+    torch.save(ck, tmp_path / "future.ckpt")
+    with pytest.raises(ValueError, match="checkpoint version 99"):
+        load_inference_model(tmp_path / "future.ckpt")

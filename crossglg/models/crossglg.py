@@ -264,7 +264,10 @@ def load_inference_model(path: str | Path, map_location: str = "cpu") -> CrossGL
     version = ckpt.get("crossglg_version")
     if version != CHECKPOINT_VERSION:
         raise ValueError(f"{path}: checkpoint version {version}, this crossglg reads version {CHECKPOINT_VERSION}")
-    hp = dict(ckpt["hyper_parameters"])
+    import inspect
+
+    accepted = inspect.signature(CrossGLG.__init__).parameters
+    hp = {k: v for k, v in ckpt["hyper_parameters"].items() if k in accepted}  # LightningCLI adds its own keys
     model = CrossGLG(**hp)
     state = {k: v for k, v in ckpt["state_dict"].items()}
     model.load_state_dict(state, strict=True)
