@@ -3,9 +3,13 @@
 The files in `experiments/sweeps/` are ordinary wandb sweep configurations (`program`,
 `method: grid`, `parameters` with `value`/`values`), usable as they are with
 `wandb sweep FILE` and `wandb agent` where a wandb server is reachable. This runner
-expands the same grid and runs it here: sequentially, or one run per GPU at a time
-(`--gpus N`). Each run lives in `<out>/<sweep>/<run-slug>/`; a run whose
-`result.json` exists is skipped, so an interrupted sweep resumes where it stopped.
+expands the same grid and runs each point with the file's `command` (its `${args}`
+become `--key=value` options, as wandb's agent writes them): sequentially, or one run
+per GPU at a time (`--gpus N`). Each run lives in `<out>/<sweep>/<run-slug>/` and logs
+to wandb (offline without a key) under the sweep's name as group. A run whose
+`result.json` exists is skipped; a run that was interrupted resumes from its
+`checkpoints/last.ckpt`. `result.json` records the settings the run actually used
+(read back from the run's resolved `config.yaml`), which `make tables` groups by.
 """
 
 from __future__ import annotations
@@ -43,12 +47,48 @@ def slug(params: dict) -> str:
     return ",".join(parts).replace("/", "_")
 
 
-def run_args(params: dict, root: Path) -> list[str]:
-    args = ["fit"]
+DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
+
+
+def command_for(sweep: dict, params: dict, root: Path) -> list[str]:
+    """The run's command line: the sweep's `command` with wandb's macros filled in, then
+    the run folder, and the checkpoint to resume from when an earlier attempt left one."""
+    args = []
     for k, v in params.items():
         val = str(v).lower() if isinstance(v, bool) else str(v)
         args.append(f"--{k}={val}")
-    return args + [f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false"]
+    cmd = []
+    for part in sweep.get("command") or DEFAULT_COMMAND:
+        if part == "${args}":
+            cmd += args
+        elif part == "${args_no_hyphens}":
+            cmd += [a[2:] for a in args]
+        elif part in ("${interpreter}", "python", "python3"):
+            cmd.append(sys.executable)
+        elif part == "${program}":
+            program = sweep.get("program", "crossglg")
+            cmd += ["-m", "crossglg", "fit"] if program == "crossglg" else [program]
+        elif part == "${env}":
+            continue
+        elif part.startswith("${"):
+            raise ValueError(f"sweep command macro {part} is not supported by the local runner")
+        else:
+            cmd.append(part)
+    cmd += [f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false"]
+    last = root / "checkpoints" / "last.ckpt"
+    if last.exists():
+        cmd.append(f"--ckpt_path={last}")
+    return cmd
+
+
+def settings_of(config: dict) -> dict:
+    """What a run actually used, from its resolved LightningCLI config."""
+    model, data, trainer = config.get("model", {}), config.get("data", {}), config.get("trainer", {})
+    callbacks = trainer.get("callbacks") or []
+    return {"dataset": data.get("dataset"), "aux_classes": data.get("aux_classes"),
+            "encoder": model.get("encoder"), "g2l": model.get("g2l"), "l2g": model.get("l2g"),
+            "distill": any(str(cb.get("class_path", "")).endswith("Distillation") for cb in callbacks),
+            "seed": config.get("seed_everything"), "max_epochs": trainer.get("max_epochs")}
 
 
 def collect(root: Path, params: dict, stdout: str) -> dict:
@@ -57,6 +97,9 @@ def collect(root: Path, params: dict, stdout: str) -> dict:
         raise RuntimeError(f"{root}: the run produced no one-shot result")
     res = json.loads(files[-1].read_text())
     res["params"] = params
+    configs = sorted((p for p in root.rglob("config.yaml") if "wandb" not in p.parts), key=lambda p: p.stat().st_mtime)
+    if configs:
+        res["settings"] = settings_of(yaml.safe_load(configs[-1].read_text()))
     res["floor"] = next((float(ln.split(":")[-1]) for ln in stdout.splitlines() if "floor (raw" in ln), None)
     return res
 
@@ -84,10 +127,10 @@ def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 
             params, root = pending.pop(0)
             gpu = free.pop(0)
             root.mkdir(parents=True, exist_ok=True)
-            env = dict(os.environ)
+            env = dict(os.environ, WANDB_RUN_GROUP=name, WANDB_NAME=slug(params))
             if gpus:
                 env["CUDA_VISIBLE_DEVICES"] = str(gpu)
-            cmd = [sys.executable, "-m", "crossglg", *run_args(params, root), *(extra or [])]
+            cmd = command_for(sweep, params, root) + list(extra or [])
             (root / "command.txt").write_text(" ".join(cmd) + "\n")
             proc = subprocess.Popen(cmd, stdout=open(root / "stdout.log", "w"), stderr=open(root / "stderr.log", "w"),
                                     env=env)

@@ -1,11 +1,63 @@
-"""LightningCLI wiring: `python -m crossglg fit|validate|test|predict --config ...`."""
+"""LightningCLI wiring: `python -m crossglg fit|validate|test|predict --config ...`.
+
+Where outputs go, from the one option `trainer.default_root_dir` (a run's folder):
+a `ModelCheckpoint` without `dirpath` writes to `<root>/checkpoints` (so a crashed run
+resumes with `--ckpt_path <root>/checkpoints/last.ckpt`), and a `WandbLogger` without
+`save_dir` writes its run under `<root>/wandb`. wandb runs offline unless the user has
+a key (`WANDB_API_KEY` or `wandb login`) or sets `WANDB_MODE` themselves; the whole
+parsed config is logged to every logger, beside the metrics and the plots.
+"""
 
 from __future__ import annotations
 
-from lightning.pytorch.cli import LightningCLI
+import netrc
+import os
+from pathlib import Path
+
+from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 
 from .data.datamodule import SkeletonDataModule
 from .models.crossglg import CrossGLG
+
+
+def _has_wandb_key() -> bool:
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    try:
+        return netrc.netrc().authenticators("api.wandb.ai") is not None
+    except (FileNotFoundError, netrc.NetrcParseError, OSError):
+        return False
+
+
+def default_wandb_mode() -> None:
+    """Offline by default, online when the user has a key; an explicit WANDB_MODE wins."""
+    if "WANDB_MODE" not in os.environ and not _has_wandb_key():
+        os.environ["WANDB_MODE"] = "offline"
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and "class_path" not in v:
+            out.update(_flatten(v, f"{key}/"))
+        else:
+            out[key] = v
+    return out
+
+
+class LogConfig(SaveConfigCallback):
+    """Writes `config.yaml` to the run folder (LightningCLI's behaviour) and logs the
+    whole config (trainer, model, data, seed) to the run's loggers, e.g. wandb."""
+
+    def save_config(self, trainer, pl_module, stage: str) -> None:
+        config = self.parser.dump(self.config, skip_none=False, format="yaml")
+        import yaml
+
+        flat = _flatten(yaml.safe_load(config))
+        flat = {k: v for k, v in flat.items() if not k.startswith("config")}
+        for lg in trainer.loggers:
+            lg.log_hyperparams({f"cli/{k}": v for k, v in flat.items()})
 
 
 class CrossGLGCLI(LightningCLI):
@@ -13,10 +65,54 @@ class CrossGLGCLI(LightningCLI):
         parser.link_arguments("data.num_aux_classes", "model.num_classes", apply_on="instantiate")
         parser.link_arguments("data.text_dim", "model.text_dim", apply_on="instantiate")
 
+    def before_instantiate_classes(self) -> None:
+        cfg = self.config[self.subcommand] if self.subcommand else self.config
+        trainer = cfg.trainer
+        root = Path(trainer.default_root_dir or "runs")
+        loggers = trainer.logger if isinstance(trainer.logger, list) else [trainer.logger]
+        for lg in loggers:
+            if _is(lg, "WandbLogger"):
+                default_wandb_mode()
+                if lg.init_args.get("save_dir") in (None, "."):
+                    lg.init_args.save_dir = str(root)
+                (root / "wandb").mkdir(parents=True, exist_ok=True)
+        for cb in trainer.callbacks or []:
+            if _is(cb, "ModelCheckpoint") and cb.init_args.get("dirpath") is None:
+                cb.init_args.dirpath = str(root / "checkpoints")
+
+
+def _is(spec, name: str) -> bool:
+    return spec is not None and not isinstance(spec, bool) and str(spec.get("class_path", "")).endswith(name)
+
+
+TRAINER_DEFAULTS = {"use_distributed_sampler": False, "default_root_dir": "runs"}
+
 
 def run_lightning_cli(argv: list[str]) -> CrossGLGCLI:
-    return CrossGLGCLI(
-        CrossGLG, SkeletonDataModule, args=argv, seed_everything_default=0,
-        save_config_kwargs={"overwrite": True},
-        trainer_defaults={"use_distributed_sampler": False, "default_root_dir": "runs"},
-    )
+    return CrossGLGCLI(CrossGLG, SkeletonDataModule, args=argv, seed_everything_default=0,
+                       save_config_callback=LogConfig, save_config_kwargs={"overwrite": True},
+                       trainer_defaults=TRAINER_DEFAULTS)
+
+
+class _ParseOnly(CrossGLGCLI):
+    def before_instantiate_classes(self) -> None:
+        pass
+
+    def instantiate_classes(self) -> None:
+        pass
+
+    def _set_seed(self) -> None:  # parsing only: leave the global RNGs alone
+        pass
+
+
+def resolve_config(argv: list[str]) -> dict:
+    """The config `fit` would run with (config files in order, includes and overrides
+    applied, defaults filled in), as a dict, without building data, model or trainer.
+    `argv`: e.g. `["--config", "configs/ntu120/aux20.yaml", "--model.encoder=stgcn"]`."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*args parameter is intended")
+        cli = _ParseOnly(CrossGLG, SkeletonDataModule, args=argv, run=False, seed_everything_default=0,
+                         save_config_callback=None, trainer_defaults=TRAINER_DEFAULTS)
+    return cli.config.as_dict()

@@ -17,14 +17,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+METHODS = Path(__file__).resolve().parent.parent / "configs" / "methods"
+# variant -> its method overlay in configs/methods/
 VARIANTS = {
-    "plain encoder": ["--model.g2l", "false", "--model.l2g", "false"],
-    "G2L only": ["--model.g2l", "true", "--model.l2g", "false"],
-    "L2G only": ["--model.g2l", "false", "--model.l2g", "true"],
-    "CrossGLG (both)": ["--model.g2l", "true", "--model.l2g", "true"],
-    "CrossGLG + distillation": ["--model.g2l", "true", "--model.l2g", "true",
-                                "--trainer.callbacks+=crossglg.callbacks.Distillation",
-                                "--trainer.callbacks.max_weight=1.0", "--trainer.callbacks.warmup_epochs=10"],
+    "plain encoder": "plain",
+    "G2L only": "g2l",
+    "L2G only": "l2g",
+    "CrossGLG (both)": "crossglg",
+    "CrossGLG + distillation": "distill",
 }
 
 
@@ -34,9 +34,10 @@ def run(config: str, variant: str, seed: int, out: Path, extra: list[str]) -> di
     result = root / "result.json"
     if result.exists():
         return json.loads(result.read_text())
-    cmd = [sys.executable, "-m", "crossglg", "fit", "--config", config, "--seed_everything", str(seed),
+    cmd = [sys.executable, "-m", "crossglg", "fit", "--config", config,
+           "--config", str(METHODS / f"{VARIANTS[variant]}.yaml"), "--seed_everything", str(seed),
            "--data.seed", str(seed), "--trainer.default_root_dir", str(root), "--trainer.enable_progress_bar", "false",
-           *VARIANTS[variant], *extra]
+           *extra]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{variant} seed {seed} failed:\n{proc.stderr[-3000:]}")

@@ -2,7 +2,7 @@
 markdown (results/tables.md) and CSV (results/tables.csv), mean and spread over seeds.
 
 Reads every `result.json` under results/sweeps/<sweep>/ written by
-`python -m crossglg sweep`.
+`python -m crossglg sweep`, grouped by the settings each run actually used.
 """
 
 from __future__ import annotations
@@ -30,13 +30,10 @@ PAPER = {
 ALL_AUX = {"ntu120_oneshot": 100, "ntu60_oneshot": 50}
 
 
-def method_of(params: dict) -> str:
-    g2l, l2g = params.get("model.g2l", True), params.get("model.l2g", True)
+def method_of(settings: dict) -> str:
     name = {(False, False): "plain encoder", (True, False): "G2L only", (False, True): "L2G only",
-            (True, True): "CrossGLG"}[(bool(g2l), bool(l2g))]
-    if "Distillation" in str(params.get("trainer.callbacks+", "")):
-        name += " + distillation"
-    return name
+            (True, True): "CrossGLG"}[(bool(settings["g2l"]), bool(settings["l2g"]))]
+    return name + (" + distillation" if settings.get("distill") else "")
 
 
 def collect(root: Path) -> dict:
@@ -44,11 +41,12 @@ def collect(root: Path) -> dict:
     floors = defaultdict(list)
     for f in sorted(root.glob("*/*/result.json")):
         r = json.loads(f.read_text())
-        sweep = f.parent.parent.name
-        bench = sweep.replace("_distill", "_oneshot")
-        p = r["params"]
-        aux = p.get("data.aux_classes", ALL_AUX.get(bench, "all"))
-        key = (bench, str(p.get("model.encoder", "infogcn")), method_of(p), aux)
+        if "settings" not in r:
+            raise SystemExit(f"{f}: no 'settings' (written by an older crossglg); delete it to rerun that run")
+        st = r["settings"]
+        bench = f"{st['dataset']}_oneshot"
+        aux = st["aux_classes"] if st["aux_classes"] is not None else ALL_AUX.get(bench, "all")
+        key = (bench, str(st["encoder"]), method_of(st), aux)
         groups[key].append(100 * r["top1"])
         if r.get("floor") is not None:
             floors[bench].append(100 * r["floor"])

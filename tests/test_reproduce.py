@@ -3,15 +3,49 @@ import json
 import subprocess
 import sys
 
-from crossglg.sweep import expand, run_args, slug
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crossglg.sweep import command_for, expand, slug
+
+SWEEPS = Path(__file__).parent.parent / "experiments" / "sweeps"
 
 
-def test_grid_expansion_and_args():
-    grid = expand({"method": "grid", "parameters": {"config": {"value": "configs/demo.yaml"},
-                                                   "model.g2l": {"values": [False, True]}, "seed_everything": {"values": [0, 1, 2]}}})
+def test_grid_expansion_and_command(tmp_path):
+    sweep = {"method": "grid", "command": ["python", "-m", "crossglg", "fit", "${args}", "--config", "m.yaml"],
+             "parameters": {"config": {"value": "configs/demo.yaml"}, "model.g2l": {"values": [False, True]},
+                            "seed_everything": {"values": [0, 1, 2]}}}
+    grid = expand(sweep)
     assert len(grid) == 6 and grid[0] == {"config": "configs/demo.yaml", "model.g2l": False, "seed_everything": 0}
-    assert run_args(grid[1], "r")[:4] == ["fit", "--config=configs/demo.yaml", "--model.g2l=false", "--seed_everything=1"]
+    cmd = command_for(sweep, grid[1], tmp_path)
+    assert cmd[:8] == [sys.executable, "-m", "crossglg", "fit", "--config=configs/demo.yaml", "--model.g2l=false",
+                       "--seed_everything=1", "--config"]
+    assert cmd[8:] == ["m.yaml", f"--trainer.default_root_dir={tmp_path}", "--trainer.enable_progress_bar=false"]
     assert slug(grid[1]) == "config=demo,g2l=False,seed_everything=1"
+    # an interrupted run resumes from its last checkpoint
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"")
+    assert command_for(sweep, grid[1], tmp_path)[-1] == f"--ckpt_path={tmp_path / 'checkpoints' / 'last.ckpt'}"
+    with pytest.raises(ValueError, match="args_json"):
+        command_for({"command": ["${args_json}"]}, grid[0], tmp_path)
+
+
+@pytest.mark.parametrize("path", sorted(SWEEPS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_sweep_files_name_existing_configs(path):
+    sweep = yaml.safe_load(path.read_text())
+    root = Path(__file__).parent.parent
+    grid = expand(sweep)
+    assert grid and sweep["metric"]["name"] == "validate/oneshot_top1"
+    for params in grid:
+        for part in command_for(sweep, params, Path("r")):
+            if part.startswith("--config="):
+                assert (root / part.split("=", 1)[1]).is_file(), part
+        cmd = sweep["command"]
+        for i, part in enumerate(cmd[:-1]):
+            if part == "--config":
+                assert (root / cmd[i + 1]).is_file()
 
 
 def test_reproduce_smoke_writes_tables(builtin_cache, tmp_path):
@@ -23,7 +57,13 @@ def test_reproduce_smoke_writes_tables(builtin_cache, tmp_path):
     assert {row["method"] for row in rows} == {"plain encoder", "G2L only", "L2G only", "CrossGLG"}
     assert all(row["seeds"] == "2" and 0 <= float(row["ours_mean"]) <= 100 for row in rows)
     md = (tmp_path / "tables.md").read_text()
-    assert "## smoke" in md and "Floor (raw coordinates" in md
+    assert "## builtin_oneshot" in md and "Floor (raw coordinates" in md
+    # every run logged to wandb (offline here), grouped by the sweep, with its config and plots
+    runs = sorted((tmp_path / "sweeps" / "smoke").glob("*/wandb/offline-run-*/run-*.wandb"))
+    assert len(runs) == 8
+    record = runs[0].read_bytes()
+    assert b"smoke" in record and b"cli/model/g2l" in record and b"validate/oneshot_top1" in record
+    assert list(runs[0].parent.glob("files/media/images/validate/confusion_*.png"))
     # a second run skips the finished runs
     r2 = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert "8 already finished, 0 to run" in r2.stdout

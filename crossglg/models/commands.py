@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import torch
-import yaml
 
 
 def add_commands(sub) -> None:
     m = sub.add_parser("model-info", help="parameters and FLOPs of a configured model",
                        description="Build the model of a config (without data) and count parameters and FLOPs "
                                    "at the config's window and persons (default: NTU settings T=64, V=25, M=2).")
-    m.add_argument("--config", required=True)
+    m.add_argument("--config", required=True, action="append",
+                   help="a config file as `fit` takes it; repeat to layer (e.g. a setting, then configs/methods/*.yaml)")
     m.add_argument("--num-classes", type=int, default=None, help="default: the protocol's auxiliary classes")
     m.add_argument("--text-dim", type=int, default=384)
     m.add_argument("--json", action="store_true")
@@ -36,8 +36,11 @@ def model_info(model_args: dict, window: int = 64, persons: int = 2) -> dict:
 
 
 def _model_info(args) -> int:
-    cfg = yaml.safe_load(open(args.config))
-    margs = dict(cfg.get("model") or {})
+    from ..train import resolve_config
+
+    argv = [x for path in args.config for x in ("--config", path)]
+    cfg = resolve_config(argv)
+    margs = {k: v for k, v in (cfg.get("model") or {}).items() if not k.startswith("_")}
     data = cfg.get("data") or {}
     if args.num_classes:
         margs["num_classes"] = args.num_classes

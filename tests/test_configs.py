@@ -1,0 +1,106 @@
+"""The shipped configs: every benchmark setting composes with every method and encoder
+overlay into the values the paper's protocol asks for; the CLI routes outputs and
+logs the config."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crossglg.train import run_lightning_cli
+
+CONFIGS = Path(__file__).parent.parent / "configs"
+
+# setting file -> (dataset, aux classes, run folder)
+SETTINGS = {f"ntu120/aux{n}.yaml": ("ntu120", n, f"runs/ntu120/aux{n}") for n in (20, 40, 60, 80, 100)}
+SETTINGS.update({f"ntu60/aux{n}.yaml": ("ntu60", n, f"runs/ntu60/aux{n}") for n in (10, 20, 30, 40, 50)})
+SETTINGS.update({"ntu120.yaml": ("ntu120", None, "runs/ntu120"), "ntu60.yaml": ("ntu60", None, "runs/ntu60"),
+                 "pkummd2.yaml": ("pkummd2", None, "runs/pkummd2"), "utdmhad.yaml": ("utdmhad", None, "runs/utdmhad"),
+                 "demo.yaml": ("builtin", None, "runs/demo")})
+METHODS = {"plain": (False, False, False), "g2l": (True, False, False), "l2g": (False, True, False),
+           "crossglg": (True, True, False), "distill": (True, True, True)}
+
+
+def resolved(capsys, *configs: str) -> dict:
+    args = ["fit"]
+    for c in configs:
+        args += ["--config", str(CONFIGS / c)]
+    with pytest.raises(SystemExit) as e:
+        run_lightning_cli(args + ["--print_config"])
+    assert e.value.code in (0, None)
+    return yaml.safe_load(capsys.readouterr().out)
+
+
+def test_every_config_file_is_covered():
+    files = {str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob("*.yaml")}
+    overlays = {f"methods/{m}.yaml" for m in METHODS} | {"encoders/infogcn.yaml", "encoders/stgcn.yaml"}
+    assert files == set(SETTINGS) | overlays | {"paper.yaml"}
+
+
+@pytest.mark.parametrize("setting", sorted(SETTINGS))
+def test_setting_resolves(setting, capsys):
+    dataset, aux, root = SETTINGS[setting]
+    cfg = resolved(capsys, setting)
+    assert cfg["data"]["dataset"] == dataset and cfg["data"]["aux_classes"] == aux
+    assert cfg["trainer"]["default_root_dir"] == root
+    assert cfg["trainer"]["logger"]["class_path"].endswith("WandbLogger")
+    assert cfg["model"]["g2l"] and cfg["model"]["l2g"]
+    if dataset in ("ntu120", "ntu60", "pkummd2"):  # DESIGN.md section 2, through paper.yaml
+        m, t, d = cfg["model"], cfg["trainer"], cfg["data"]
+        assert (t["max_epochs"], t["precision"], m["lr"], m["warmup_epochs"], m["milestones"]) == \
+            (110, "bf16-mixed", 0.1, 5, [90, 100])
+        assert (m["weight_decay"], m["label_smoothing"], m["w_cal"], m["w_c"], d["batch_size"], d["window"]) == \
+            (0.0005, 0.1, 0.5, 0.2, 64, 64)
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+@pytest.mark.parametrize("setting", ["ntu120/aux20.yaml", "ntu60/aux10.yaml", "utdmhad.yaml"])
+def test_method_overlays(setting, method, capsys):
+    cfg = resolved(capsys, setting, f"methods/{method}.yaml", "encoders/stgcn.yaml")
+    g2l, l2g, distill = METHODS[method]
+    assert (cfg["model"]["g2l"], cfg["model"]["l2g"], cfg["model"]["encoder"]) == (g2l, l2g, "stgcn")
+    callbacks = [c["class_path"].rsplit(".", 1)[-1] for c in cfg["trainer"]["callbacks"]]
+    assert callbacks == ["ModelCheckpoint"] + (["Distillation"] if distill else [])  # appended, not replaced
+    assert cfg["data"]["dataset"] == SETTINGS[setting][0] and cfg["data"]["aux_classes"] == SETTINGS[setting][1]
+
+
+def test_fit_writes_run_folder_and_logs_config(builtin_cache, tmp_path, capsys):
+    """A CLI run puts checkpoints, config and plots under its root and logs the whole
+    config (not only the model's hyperparameters) to its logger."""
+    root = tmp_path / "run"
+    run_lightning_cli([
+        "fit", "--config", str(CONFIGS / "demo.yaml"), "--config", str(CONFIGS / "methods/g2l.yaml"),
+        f"--data.data_dir={builtin_cache.path.parent.parent}", "--trainer.max_epochs=1",
+        "--trainer.limit_train_batches=2", "--trainer.check_val_every_n_epoch=1",
+        "--trainer.logger=lightning.pytorch.loggers.CSVLogger", f"--trainer.logger.save_dir={root}",
+        '--model.encoder_args={"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}', "--model.jid_hidden=8",
+        "--data.window=16", f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false"])
+    assert "one-shot top-1" in capsys.readouterr().out
+    assert (root / "checkpoints" / "last.ckpt").is_file()
+    log_dir = root / "lightning_logs" / "version_0"
+    hparams = yaml.safe_load((log_dir / "hparams.yaml").read_text())
+    assert hparams["cli/data/dataset"] == "builtin" and hparams["cli/model/l2g"] is False
+    assert hparams["cli/trainer/max_epochs"] == 1 and hparams["cli/seed_everything"] == 0
+    assert (log_dir / "config.yaml").is_file() and (log_dir / "confusion_validate.png").is_file()
+    assert (log_dir / "joint_importance_validate.png").is_file()
+
+
+def test_model_info_reads_layered_configs(capsys):
+    import json
+
+    from crossglg.cli import main
+
+    def info(*configs):
+        args = ["model-info", "--json"] + [x for c in configs for x in ("--config", str(CONFIGS / c))]
+        with pytest.raises(SystemExit) as e:
+            main(args)
+        assert e.value.code == 0
+        return json.loads(capsys.readouterr().out)
+
+    full = info("ntu120.yaml")  # 100 auxiliary classes, both guidances, through paper.yaml
+    assert (full["encoder_params"], full["jid_params"]) == (1332660, 33281)
+    assert full["classifier_params"] == 256 * 256 + 256 + 256 * 100 + 100
+    plain = info("ntu120/aux20.yaml", "methods/plain.yaml")
+    assert (plain["jid_params"], plain["interaction_params"]) == (0, 0)
+    assert plain["classifier_params"] == 256 * 256 + 256 + 256 * 20 + 20
+    assert plain["inference_params"] == full["encoder_params"]
