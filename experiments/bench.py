@@ -70,7 +70,7 @@ def measure(encoder: str, variant: str, batch: int, repeats: int, device: str, b
         torch.cuda.reset_peak_memory_stats()
     t_train = timed(step, repeats, device)
     m.eval()
-    t_inf = timed(infer, repeats, device)
+    t_inf = timed(infer, 4 * repeats, device)  # short calls: more of them
     peak = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else \
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"encoder": encoder, "variant": variant, "train_ms_per_sample": 1000 * t_train / batch,
@@ -85,6 +85,8 @@ def main() -> None:
     ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--encoders", nargs="+", default=["infogcn", "stgcn"])
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="measure every model this many times, interleaved, and keep the fastest (drift, noise)")
     ap.add_argument("--out", default="bench.json")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -92,21 +94,32 @@ def main() -> None:
         torch.set_num_threads(torch.get_num_threads())
         print(json.dumps(measure(a.child[0], a.child[1], a.batch, a.repeats, a.device, a.bf16, a.compile)))
         return
+    by: dict[tuple[str, str], dict] = {}
+    for _ in range(a.rounds):
+        for enc in a.encoders:
+            for variant in ("bare", "crossglg"):
+                cmd = [sys.executable, __file__, "--child", enc, variant, "--batch", str(a.batch), "--repeats",
+                       str(a.repeats), "--device", a.device] + (["--bf16"] if a.bf16 else []) + \
+                      (["--compile"] if a.compile else [])
+                out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+                r = json.loads(out.strip().splitlines()[-1])
+                best = by.setdefault((enc, variant), r)
+                for k in ("train_ms_per_sample", "infer_ms_per_sample"):
+                    best[k] = min(best[k], r[k])
+                best["peak_mb"] = max(best["peak_mb"], r["peak_mb"])
     rows = []
     for enc in a.encoders:
         info = {v: model_info({"num_classes": 100, "encoder": enc, "g2l": v == "crossglg", "l2g": v == "crossglg"})
                 for v in ("bare", "crossglg")}
         for variant in ("bare", "crossglg"):
-            cmd = [sys.executable, __file__, "--child", enc, variant, "--batch", str(a.batch), "--repeats",
-                   str(a.repeats), "--device", a.device] + (["--bf16"] if a.bf16 else []) + (["--compile"] if a.compile else [])
-            r = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+            r = by[(enc, variant)]
             r.update(params_inference=info[variant]["inference_params"], params_training=info[variant]["training_params"],
                      gflops=info[variant]["gflops_per_sample"])
             rows.append(r)
-    by = {(r["encoder"], r["variant"]): r for r in rows}
     ref = a.encoders[0]
     result = {
         "device": a.device, "batch": a.batch, "bf16": a.bf16, "compile": a.compile, "threads": torch.get_num_threads(),
+        "rounds": a.rounds, "repeats": a.repeats,
         "train_step_ratio": by[(ref, "crossglg")]["train_ms_per_sample"] / by[(ref, "bare")]["train_ms_per_sample"],
         "inference_ratio": by[(ref, "crossglg")]["infer_ms_per_sample"] / by[(ref, "bare")]["infer_ms_per_sample"],
         "rows": rows,

@@ -2,6 +2,7 @@
 overlay into the values the paper's protocol asks for; the CLI routes outputs and
 logs the config."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,23 @@ def test_model_info_reads_layered_configs(capsys):
     assert (plain["jid_params"], plain["interaction_params"]) == (0, 0)
     assert plain["classifier_params"] == 256 * 256 + 256 + 256 * 20 + 20
     assert plain["inference_params"] == full["encoder_params"]
+
+
+def test_wandb_is_offline_without_a_key(monkeypatch, tmp_path):
+    from crossglg.train import default_wandb_mode
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc
+    monkeypatch.delenv("NETRC", raising=False)
+    for env, expected in [({}, "offline"), ({"WANDB_API_KEY": "k" * 40}, None), ({"WANDB_MODE": "disabled"}, "disabled")]:
+        monkeypatch.delenv("WANDB_MODE", raising=False)
+        monkeypatch.delenv("WANDB_API_KEY", raising=False)
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        default_wandb_mode()
+        assert os.environ.get("WANDB_MODE") == expected
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    (tmp_path / ".netrc").write_text("machine api.wandb.ai\n  login user\n  password " + "k" * 40 + "\n")
+    (tmp_path / ".netrc").chmod(0o600)
+    default_wandb_mode()  # `wandb login` wrote a key: online
+    assert "WANDB_MODE" not in os.environ
