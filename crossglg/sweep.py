@@ -37,14 +37,20 @@ def expand(sweep: dict) -> list[dict[str, object]]:
     return [dict(zip(names, combo)) for combo in itertools.product(*choices)]
 
 
-def slug(params: dict) -> str:
+def slug(params: dict, varying: set[str] | None = None) -> str:
+    """A run's folder name: the values of the parameters the grid varies (all when
+    `varying` is None), e.g. `config=aux20,encoder=stgcn,g2l=False,l2g=True,seed_everything=1`."""
     parts = []
     for k, v in params.items():
-        if k == "trainer.default_root_dir":
+        if k == "trainer.default_root_dir" or (varying is not None and k not in varying):
             continue
         v = Path(str(v)).stem if str(v).endswith(".yaml") else v
         parts.append(f"{k.split('.')[-1]}={v}")
-    return ",".join(parts).replace("/", "_")
+    return ",".join(parts).replace("/", "_") or "run"
+
+
+def varying_keys(sweep: dict) -> set[str]:
+    return {k for k, spec in sweep.get("parameters", {}).items() if len(spec.get("values", [None])) > 1}
 
 
 DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
@@ -109,10 +115,11 @@ def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 
     sweep = yaml.safe_load(Path(path).read_text())
     name = sweep.get("name") or Path(path).stem
     grid = expand(sweep)
+    varying = varying_keys(sweep)
     base = Path(out) / name
     pending, results = [], []
     for params in grid:
-        root = base / slug(params)
+        root = base / slug(params, varying)
         if (root / "result.json").exists():
             results.append(json.loads((root / "result.json").read_text()))
         else:
@@ -127,7 +134,7 @@ def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 
             params, root = pending.pop(0)
             gpu = free.pop(0)
             root.mkdir(parents=True, exist_ok=True)
-            env = dict(os.environ, WANDB_RUN_GROUP=name, WANDB_NAME=slug(params))
+            env = dict(os.environ, WANDB_RUN_GROUP=name, WANDB_NAME=slug(params, varying))
             if gpus:
                 env["CUDA_VISIBLE_DEVICES"] = str(gpu)
             cmd = command_for(sweep, params, root) + list(extra or [])
@@ -151,7 +158,7 @@ def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 
             tmp.write_text(json.dumps(res))
             os.replace(tmp, root / "result.json")
             results.append(res)
-            log(f"[{done}/{len(grid)}] {slug(params)}: one-shot top-1 {res['top1']:.3f}")
+            log(f"[{done}/{len(grid)}] {slug(params, varying)}: one-shot top-1 {res['top1']:.3f}")
     return results
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crossglg.sweep import command_for, expand, slug
+from crossglg.sweep import command_for, expand, slug, varying_keys
 
 SWEEPS = Path(__file__).parent.parent / "experiments" / "sweeps"
 
@@ -24,6 +24,7 @@ def test_grid_expansion_and_command(tmp_path):
                        "--seed_everything=1", "--config"]
     assert cmd[8:] == ["m.yaml", f"--trainer.default_root_dir={tmp_path}", "--trainer.enable_progress_bar=false"]
     assert slug(grid[1]) == "config=demo,g2l=False,seed_everything=1"
+    assert slug(grid[1], varying_keys(sweep)) == "g2l=False,seed_everything=1"
     # an interrupted run resumes from its last checkpoint
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"")
