@@ -1,9 +1,19 @@
 """Lightning callbacks: the scheduled distillation from the cross-modal branch
-(teacher) to the text-free skeleton branch (student)."""
+(teacher) to the text-free skeleton branch (student), and the writer of `predict`'s
+outputs."""
 
 from __future__ import annotations
 
+import csv
+import io
+import os
+from pathlib import Path
+
 import lightning as L
+import numpy as np
+import torch
+import torch.nn.functional as F
+from lightning.pytorch.callbacks import BasePredictionWriter
 
 
 class Distillation(L.Callback):
@@ -28,3 +38,54 @@ class Distillation(L.Callback):
     def on_train_epoch_start(self, trainer, pl_module) -> None:
         pl_module.distill_weight = self.weight_at(trainer.current_epoch)
         pl_module.log("train/distill_weight", pl_module.distill_weight, on_epoch=True, on_step=False)
+
+
+class OneShotPredictionWriter(BasePredictionWriter):
+    """What `python -m crossglg predict` writes: every evaluation sample embedded by the
+    text-free branch, and each sample's nearest exemplar.
+
+    `<out>/predictions.csv` (sample name, true novel class, exemplar or query, predicted
+    class, cosine similarity to that exemplar, whether right) and `<out>/embeddings.npy`
+    `(N, C)` in the same row order; `<out>` is the trainer's log dir unless given. Under
+    DDP the shards are gathered (without padding) and rank 0 writes. Both files are
+    written atomically."""
+
+    def __init__(self, out_dir: str | None = None):
+        super().__init__(write_interval="epoch")
+        self.out_dir = out_dir
+
+    def write_on_epoch_end(self, trainer, pl_module, predictions, batch_indices) -> None:
+        outs = predictions[0] if predictions and isinstance(predictions[0], list) else predictions
+        feats, y, idx, ex = (torch.cat([o[k] for o in outs]) for k in ("features", "y", "index", "exemplar"))
+        feats, y, idx, ex = (pl_module._gather(t) for t in (feats.float(), y, idx, ex.to(torch.uint8)))
+        if trainer.is_global_zero:
+            order = torch.argsort(idx)
+            self._write(trainer, feats[order].cpu(), y[order].cpu(), idx[order].cpu(), ex[order].bool().cpu())
+
+    def _write(self, trainer, feats: torch.Tensor, y: torch.Tensor, idx: torch.Tensor, ex: torch.Tensor) -> None:
+        dm = trainer.datamodule
+        out = Path(self.out_dir or trainer.log_dir or trainer.default_root_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        names = [dm.cache.names[int(dm.eval_set.indices[int(i)])] for i in idx]
+        classes = dm.novel_class_names()
+        ex_rows = np.flatnonzero(ex.numpy())
+        ex_rows = ex_rows[np.argsort(y[ex_rows].numpy())]  # exemplar of class c at position c
+        best, nearest = (F.normalize(feats, dim=1) @ F.normalize(feats[ex_rows], dim=1).T).max(1)
+        pred = y[ex_rows[nearest.numpy()]]
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["sample", "true", "role", "predicted", "similarity", "correct"])
+        for i in range(len(idx)):
+            w.writerow([names[i], classes[int(y[i])], "exemplar" if ex[i] else "query", classes[int(pred[i])],
+                        f"{float(best[i]):.4f}", int(pred[i] == y[i])])
+        tmp = out / f".predictions.{os.getpid()}.csv"
+        tmp.write_text(buf.getvalue())
+        os.replace(tmp, out / "predictions.csv")
+        tmp = out / f".embeddings.{os.getpid()}.npy"
+        with open(tmp, "wb") as fh:
+            np.save(fh, feats.numpy())
+        os.replace(tmp, out / "embeddings.npy")
+        queries = ~ex
+        acc = float((pred == y)[queries].float().mean())
+        print(f"{out / 'predictions.csv'}: {int(queries.sum())} queries, one-shot top-1 {acc:.3f}; "
+              f"embeddings {tuple(feats.shape)} in {out / 'embeddings.npy'}", flush=True)

@@ -3,7 +3,8 @@
 Where outputs go, from the one option `trainer.default_root_dir` (a run's folder):
 a `ModelCheckpoint` without `dirpath` writes to `<root>/checkpoints` (so a crashed run
 resumes with `--ckpt_path <root>/checkpoints/last.ckpt`), and a `WandbLogger` without
-`save_dir` writes its run under `<root>/wandb`. wandb runs offline unless the user has
+`save_dir` writes its run under `<root>/wandb`; `predict` writes `predictions.csv` and
+`embeddings.npy` there (`crossglg.callbacks.OneShotPredictionWriter`). wandb runs offline unless the user has
 a key (`WANDB_API_KEY` or `wandb login`) or sets `WANDB_MODE` themselves; the whole
 parsed config is logged to every logger, beside the metrics and the plots.
 """
@@ -79,6 +80,11 @@ class CrossGLGCLI(LightningCLI):
         for cb in trainer.callbacks or []:
             if _is(cb, "ModelCheckpoint") and cb.init_args.get("dirpath") is None:
                 cb.init_args.dirpath = str(root / "checkpoints")
+        if self.subcommand == "predict" and not any(_is(cb, "OneShotPredictionWriter") for cb in trainer.callbacks or []):
+            from jsonargparse import Namespace
+
+            writer = Namespace(class_path="crossglg.callbacks.OneShotPredictionWriter", init_args=Namespace(out_dir=None))
+            trainer.callbacks = list(trainer.callbacks or []) + [writer]
 
 
 def _is(spec, name: str) -> bool:

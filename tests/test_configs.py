@@ -2,9 +2,12 @@
 overlay into the values the paper's protocol asks for; the CLI routes outputs and
 logs the config."""
 
+import csv
+import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -65,17 +68,18 @@ def test_method_overlays(setting, method, capsys):
     assert cfg["data"]["dataset"] == SETTINGS[setting][0] and cfg["data"]["aux_classes"] == SETTINGS[setting][1]
 
 
-def test_fit_writes_run_folder_and_logs_config(builtin_cache, tmp_path, capsys):
+def test_fit_then_predict_through_the_cli(builtin_cache, tmp_path, capsys):
     """A CLI run puts checkpoints, config and plots under its root and logs the whole
-    config (not only the model's hyperparameters) to its logger."""
+    config (not only the model's hyperparameters) to its logger; `predict` on its
+    checkpoint writes per-sample predictions that agree with the validation result."""
     root = tmp_path / "run"
-    run_lightning_cli([
-        "fit", "--config", str(CONFIGS / "demo.yaml"), "--config", str(CONFIGS / "methods/g2l.yaml"),
-        f"--data.data_dir={builtin_cache.path.parent.parent}", "--trainer.max_epochs=1",
-        "--trainer.limit_train_batches=2", "--trainer.check_val_every_n_epoch=1",
-        "--trainer.logger=lightning.pytorch.loggers.CSVLogger", f"--trainer.logger.save_dir={root}",
-        '--model.encoder_args={"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}', "--model.jid_hidden=8",
-        "--data.window=16", f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false"])
+    common = ["--config", str(CONFIGS / "demo.yaml"), "--config", str(CONFIGS / "methods/g2l.yaml"),
+              f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16",
+              '--model.encoder_args={"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}', "--model.jid_hidden=8",
+              f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false"]
+    run_lightning_cli(["fit", *common, "--trainer.max_epochs=1", "--trainer.limit_train_batches=2",
+                       "--trainer.check_val_every_n_epoch=1", "--trainer.logger=lightning.pytorch.loggers.CSVLogger",
+                       f"--trainer.logger.save_dir={root}"])
     assert "one-shot top-1" in capsys.readouterr().out
     assert (root / "checkpoints" / "last.ckpt").is_file()
     log_dir = root / "lightning_logs" / "version_0"
@@ -85,10 +89,18 @@ def test_fit_writes_run_folder_and_logs_config(builtin_cache, tmp_path, capsys):
     assert (log_dir / "config.yaml").is_file() and (log_dir / "confusion_validate.png").is_file()
     assert (log_dir / "joint_importance_validate.png").is_file()
 
+    # predict: the same checkpoint, every evaluation sample embedded and matched to its nearest exemplar
+    run_lightning_cli(["predict", *common, "--trainer.logger=false", f"--ckpt_path={root / 'checkpoints' / 'last.ckpt'}"])
+    rows = list(csv.DictReader(open(root / "predictions.csv")))
+    validated = json.loads((log_dir / "oneshot_validate.json").read_text())
+    queries = [r for r in rows if r["role"] == "query"]
+    assert len(queries) == validated["queries"] and sum(r["role"] == "exemplar" for r in rows) == validated["classes"]
+    assert sum(int(r["correct"]) for r in queries) / len(queries) == pytest.approx(validated["top1"], abs=1e-6)
+    assert rows[0]["sample"] == "S001C002P001R001A001" and rows[0]["true"] == rows[0]["predicted"]
+    assert np.load(root / "embeddings.npy").shape == (len(rows), 16)
+
 
 def test_model_info_reads_layered_configs(capsys):
-    import json
-
     from crossglg.cli import main
 
     def info(*configs):
