@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import lightning as L
 import numpy as np
 import torch
-import torch.nn.functional as F
 from lightning.pytorch.callbacks import BasePredictionWriter
+
+from .data.cache import atomic_write_text
+from .eval.oneshot import cosine, exemplars_by_class
 
 
 class Distillation(L.Callback):
@@ -57,10 +58,9 @@ class OneShotPredictionWriter(BasePredictionWriter):
     def write_on_epoch_end(self, trainer, pl_module, predictions, batch_indices) -> None:
         outs = predictions[0] if predictions and isinstance(predictions[0], list) else predictions
         feats, y, idx, ex = (torch.cat([o[k] for o in outs]) for k in ("features", "y", "index", "exemplar"))
-        feats, y, idx, ex = (pl_module._gather(t) for t in (feats.float(), y, idx, ex.to(torch.uint8)))
+        gathered = pl_module.gather_in_order(feats.float(), y, idx, ex)  # a collective: every rank
         if trainer.is_global_zero:
-            order = torch.argsort(idx)
-            self._write(trainer, feats[order].cpu(), y[order].cpu(), idx[order].cpu(), ex[order].bool().cpu())
+            self._write(trainer, *(t.cpu() for t in gathered))
 
     def _write(self, trainer, feats: torch.Tensor, y: torch.Tensor, idx: torch.Tensor, ex: torch.Tensor) -> None:
         dm = trainer.datamodule
@@ -68,23 +68,19 @@ class OneShotPredictionWriter(BasePredictionWriter):
         out.mkdir(parents=True, exist_ok=True)
         names = [dm.cache.names[int(dm.eval_set.indices[int(i)])] for i in idx]
         classes = dm.novel_class_names()
-        ex_rows = np.flatnonzero(ex.numpy())
-        ex_rows = ex_rows[np.argsort(y[ex_rows].numpy())]  # exemplar of class c at position c
-        best, nearest = (F.normalize(feats, dim=1) @ F.normalize(feats[ex_rows], dim=1).T).max(1)
-        pred = y[ex_rows[nearest.numpy()]]
+        ex_rows = exemplars_by_class(y, ex)
+        best, nearest = cosine(feats, feats[ex_rows]).max(1)
+        pred = y[ex_rows[nearest]]
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(["sample", "true", "role", "predicted", "similarity", "correct"])
         for i in range(len(idx)):
             w.writerow([names[i], classes[int(y[i])], "exemplar" if ex[i] else "query", classes[int(pred[i])],
                         f"{float(best[i]):.4f}", int(pred[i] == y[i])])
-        tmp = out / f".predictions.{os.getpid()}.csv"
-        tmp.write_text(buf.getvalue())
-        os.replace(tmp, out / "predictions.csv")
-        tmp = out / f".embeddings.{os.getpid()}.npy"
-        with open(tmp, "wb") as fh:
-            np.save(fh, feats.numpy())
-        os.replace(tmp, out / "embeddings.npy")
+        atomic_write_text(out / "predictions.csv", buf.getvalue())
+        npy = io.BytesIO()
+        np.save(npy, feats.numpy())
+        atomic_write_text(out / "embeddings.npy", npy.getvalue())
         queries = ~ex
         acc = float((pred == y)[queries].float().mean())
         print(f"{out / 'predictions.csv'}: {int(queries.sum())} queries, one-shot top-1 {acc:.3f}; "

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .data.cache import atomic_write_text
 from .data.ntu import read_skeleton_file
 from .data.transforms import SampleTransform
+from .eval.oneshot import cosine
 
 GALLERY_SCHEMA = "crossglg.gallery/v1"
 
@@ -96,7 +96,7 @@ class Gallery:
 def recognize(gallery: Gallery, embeddings: np.ndarray, top: int = 3) -> list[list[tuple[str, float]]]:
     """For each embedding, the `top` gallery actions by cosine similarity."""
     names, protos = gallery.prototypes()
-    sim = F.normalize(torch.from_numpy(embeddings).float(), dim=1) @ F.normalize(protos, dim=1).T
+    sim = cosine(torch.from_numpy(embeddings).float(), protos)
     out = []
     for row in sim:
         vals, idx = row.topk(min(top, len(names)))

@@ -52,10 +52,7 @@ class LogConfig(SaveConfigCallback):
     whole config (trainer, model, data, seed) to the run's loggers, e.g. wandb."""
 
     def save_config(self, trainer, pl_module, stage: str) -> None:
-        config = self.parser.dump(self.config, skip_none=False, format="yaml")
-        import yaml
-
-        flat = _flatten(yaml.safe_load(config))
+        flat = _flatten(self.config.as_dict())
         flat = {k: v for k, v in flat.items() if not k.startswith("config")}
         for lg in trainer.loggers:
             lg.log_hyperparams({f"cli/{k}": v for k, v in flat.items()})

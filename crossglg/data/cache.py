@@ -45,11 +45,12 @@ class CacheError(RuntimeError):
     """A cache folder is missing, incomplete or inconsistent."""
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write a file so that readers see either the old or the new content, never half."""
+def atomic_write_text(path: str | Path, text: str | bytes) -> None:
+    """Write a file (text, or bytes) so that readers see either the old or the new
+    content, never half."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as fh:
+    with open(tmp, "wb" if isinstance(text, bytes) else "w") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())

@@ -12,9 +12,20 @@ import torch.nn.functional as F
 from torchmetrics.functional.classification import multiclass_accuracy, multiclass_confusion_matrix
 
 
+def cosine(queries: torch.Tensor, exemplars: torch.Tensor) -> torch.Tensor:
+    """`queries (Q, C)`, `exemplars (K, C)` -> cosine similarities `(Q, K)`."""
+    return F.normalize(queries, dim=1) @ F.normalize(exemplars, dim=1).T
+
+
 def nearest_exemplar(queries: torch.Tensor, exemplars: torch.Tensor) -> torch.Tensor:
     """`queries (Q, C)`, `exemplars (K, C)` -> index of the most cosine-similar exemplar `(Q,)`."""
-    return (F.normalize(queries, dim=1) @ F.normalize(exemplars, dim=1).T).argmax(1)
+    return cosine(queries, exemplars).argmax(1)
+
+
+def exemplars_by_class(targets: torch.Tensor, exemplar: torch.Tensor) -> torch.Tensor:
+    """Row numbers of the exemplars, ordered so that class `c`'s exemplar is at position `c`."""
+    ex_idx = torch.nonzero(exemplar).flatten()
+    return ex_idx[torch.argsort(targets[ex_idx])]
 
 
 @dataclass
@@ -36,8 +47,7 @@ class OneShotResult:
 def evaluate_oneshot(features: torch.Tensor, targets: torch.Tensor, exemplar: torch.Tensor) -> OneShotResult:
     """Features of exemplars and queries (`exemplar` marks the former; each exemplar's
     target is its class position) -> nearest-exemplar accuracy, per class and confusion."""
-    ex_idx = torch.nonzero(exemplar).flatten()
-    order = ex_idx[torch.argsort(targets[ex_idx])]
+    order = exemplars_by_class(targets, exemplar)
     k = len(order)
     q = ~exemplar
     pred = nearest_exemplar(features[q], features[order])

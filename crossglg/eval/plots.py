@@ -21,11 +21,13 @@ def _plt():
 
 
 def save_png(fig, path: str | Path) -> Path:
+    """Write the figure atomically and close it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.png")
     fig.savefig(tmp, dpi=110, bbox_inches="tight")
     os.replace(tmp, path)
+    _plt().close(fig)
     return path
 
 
@@ -45,9 +47,7 @@ def confusion_png(cm: np.ndarray, names: list[str], path: str | Path, title: str
     ax.set_xlabel("predicted (nearest exemplar)")
     ax.set_ylabel("true class")
     ax.set_title(title, fontsize=9)
-    path = save_png(fig, path)
-    plt.close(fig)
-    return path
+    return save_png(fig, path)
 
 
 def joint_importance_png(k_out: np.ndarray, skeleton_xy: np.ndarray | None, path: str | Path, title: str = "",
@@ -75,9 +75,7 @@ def joint_importance_png(k_out: np.ndarray, skeleton_xy: np.ndarray | None, path
         ax.set_aspect("equal")
         ax.axis("off")
     fig.suptitle(title, fontsize=9)
-    path = save_png(fig, path)
-    plt.close(fig)
-    return path
+    return save_png(fig, path)
 
 
 def importance_heatmap_png(matrix: np.ndarray, class_names: list[str], path: str | Path, title: str = "") -> Path:
@@ -89,6 +87,4 @@ def importance_heatmap_png(matrix: np.ndarray, class_names: list[str], path: str
     ax.set_yticks(range(len(class_names)), class_names, fontsize=7)
     fig.colorbar(im, ax=ax, fraction=0.02)
     ax.set_title(title, fontsize=9)
-    path = save_png(fig, path)
-    plt.close(fig)
-    return path
+    return save_png(fig, path)

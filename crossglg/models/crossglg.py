@@ -161,12 +161,16 @@ class CrossGLG(L.LightningModule):
         g = self.all_gather(torch.cat([t, pad]))
         return torch.cat([g[r, : int(sizes[r])] for r in range(len(sizes))])
 
+    def gather_in_order(self, feats, y, idx, ex, *extra) -> tuple[torch.Tensor, ...]:
+        """Evaluation outputs of all ranks, in evaluation-set order (by `idx`); `ex` as bool."""
+        feats, y, idx, ex, *extra = (self._gather(t) for t in (feats, y, idx, ex.to(torch.uint8), *extra))
+        order = torch.argsort(idx)
+        return (feats[order], y[order], idx[order], ex[order].bool(), *(t[order] for t in extra))
+
     def _collect(self):
         feats, y, idx, ex, k = (torch.cat(z) for z in zip(*self._eval))
         self._eval = []
-        feats, y, idx, ex, k = (self._gather(t) for t in (feats, y, idx, ex.to(torch.uint8), k))
-        order = torch.argsort(idx)
-        return feats[order], y[order], idx[order], ex[order].bool(), k[order]
+        return self.gather_in_order(feats, y, idx, ex, k)
 
     def _finish_eval(self, stage: str) -> OneShotResult:
         feats, y, idx, ex, k_out = self._collect()

@@ -11,34 +11,7 @@ import torch
 from einops import rearrange
 from torch import nn
 
-from .encoder import SkeletonEncoder
-from .graph import spatial_partitions
-
-DEFAULT_WIDTHS = (64, 64, 64, 128, 128, 128, 256, 256, 256)
-DEFAULT_STRIDES = (1, 1, 1, 2, 1, 1, 2, 1, 1)
-
-
-def conv_bn(cin: int, cout: int, kernel=(1, 1), stride=(1, 1), padding=(0, 0), dilation=(1, 1)) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, kernel, stride, padding, dilation, bias=False), nn.BatchNorm2d(cout))
-
-
-def residual_path(cin: int, cout: int, stride: int, enabled: bool = True) -> nn.Module | None:
-    """A block's skip connection: none, identity, or a strided 1x1 projection."""
-    if not enabled:
-        return None
-    if cin == cout and stride == 1:
-        return nn.Identity()
-    return conv_bn(cin, cout, stride=(stride, 1))
-
-
-def build_blocks(block, widths, strides, partitions) -> nn.ModuleList:
-    """Blocks of the given widths and temporal strides; the first has no residual."""
-    if len(widths) != len(strides):
-        raise ValueError("widths and strides need one entry per block")
-    cins = [widths[0]] + list(widths[:-1])
-    return nn.ModuleList([block(ci, co, partitions, s, residual=i > 0)
-                          for i, (ci, co, s) in enumerate(zip(cins, widths, strides))])
-
+from .blocks import GraphBlock, GraphEncoder, conv_bn, residual_path
 
 class JointEmbedding(nn.Module):
     """Per-joint linear `C -> width`, learned joint position embedding, batch norm:
@@ -97,7 +70,7 @@ class MultiScaleTemporalConv(nn.Module):
         return torch.cat([b(x) for b in self.branches], dim=1)
 
 
-class InfoGCNBlock(nn.Module):
+class InfoGCNBlock(GraphBlock):
     """Spatial step (SA-GC), optional per-joint re-weighting, temporal step, residual."""
 
     def __init__(self, cin: int, cout: int, partitions: torch.Tensor, stride: int = 1, residual: bool = True):
@@ -107,19 +80,10 @@ class InfoGCNBlock(nn.Module):
         self.tcn = MultiScaleTemporalConv(cout, cout, stride)
         self.residual = residual_path(cin, cout, stride, residual)
 
-    def forward(self, h: torch.Tensor, joint_weight: torch.Tensor | None = None) -> torch.Tensor:
-        y = torch.relu(self.gcn(h) + self.gcn_res(h))
-        if joint_weight is not None:
-            y = y * joint_weight[:, None, None, :]
-        y = self.tcn(y)
-        if self.residual is not None:
-            y = y + self.residual(h)
-        return torch.relu(y)
+    def spatial(self, h: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.gcn(h) + self.gcn_res(h))
 
 
-class InfoGCN(SkeletonEncoder):
-    def __init__(self, in_channels: int = 3, num_joints: int = 25, widths=DEFAULT_WIDTHS, strides=DEFAULT_STRIDES):
-        super().__init__()
-        self.widths = list(widths)
-        self.stem = JointEmbedding(in_channels, widths[0], num_joints)
-        self.blocks = build_blocks(InfoGCNBlock, widths, strides, torch.from_numpy(spatial_partitions(num_joints)))
+class InfoGCN(GraphEncoder):
+    stem_cls = JointEmbedding
+    block_cls = InfoGCNBlock

@@ -8,12 +8,10 @@ import torch
 from einops import rearrange
 from torch import nn
 
-from .encoder import SkeletonEncoder
-from .graph import spatial_partitions
-from .infogcn import DEFAULT_STRIDES, DEFAULT_WIDTHS, build_blocks, conv_bn, residual_path
+from .blocks import GraphBlock, GraphEncoder, conv_bn, residual_path
 
 
-class STGCNBlock(nn.Module):
+class STGCNBlock(GraphBlock):
     def __init__(self, cin: int, cout: int, partitions: torch.Tensor, stride: int = 1, residual: bool = True,
                  kernel: int = 9, dropout: float = 0.0):
         super().__init__()
@@ -25,15 +23,9 @@ class STGCNBlock(nn.Module):
         self.tcn = nn.Sequential(conv_bn(cout, cout, (kernel, 1), (stride, 1), ((kernel - 1) // 2, 0)), nn.Dropout(dropout))
         self.residual = residual_path(cin, cout, stride, residual)
 
-    def forward(self, h: torch.Tensor, joint_weight: torch.Tensor | None = None) -> torch.Tensor:
+    def spatial(self, h: torch.Tensor) -> torch.Tensor:
         val = rearrange(self.value(h), "b (k c) t v -> b k c t v", k=self.k)
-        y = torch.relu(self.bn(torch.einsum("bkctv,kwv->bctw", val, self.partitions * self.importance)))
-        if joint_weight is not None:
-            y = y * joint_weight[:, None, None, :]
-        y = self.tcn(y)
-        if self.residual is not None:
-            y = y + self.residual(h)
-        return torch.relu(y)
+        return torch.relu(self.bn(torch.einsum("bkctv,kwv->bctw", val, self.partitions * self.importance)))
 
 
 class InputNorm(nn.Module):
@@ -50,9 +42,6 @@ class InputNorm(nn.Module):
         return self.lift(x)
 
 
-class STGCN(SkeletonEncoder):
-    def __init__(self, in_channels: int = 3, num_joints: int = 25, widths=DEFAULT_WIDTHS, strides=DEFAULT_STRIDES):
-        super().__init__()
-        self.widths = list(widths)
-        self.stem = InputNorm(in_channels, widths[0], num_joints)
-        self.blocks = build_blocks(STGCNBlock, widths, strides, torch.from_numpy(spatial_partitions(num_joints)))
+class STGCN(GraphEncoder):
+    stem_cls = InputNorm
+    block_cls = STGCNBlock
