@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
 
 
 def add_commands(sub) -> None:
-    d = sub.add_parser("describe", help="LLM text descriptions of every class (Anthropic API)",
-                       description="Generate the description file of a data set with the Anthropic API "
-                                   "(key from ANTHROPIC_API_KEY), or print the shipped file with --show.")
-    d.add_argument("dataset")
-    d.add_argument("--out", help="description file to write (resumes if it exists)")
+    d = sub.add_parser(
+        "describe", help="LLM text descriptions of every class (Anthropic API)",
+        usage="python -m crossglg describe DATASET (--show | --out FILE) [--model M] [--classes-file F]\n"
+              "       python -m crossglg describe import FORMAT SOURCE --dataset NAME --out FILE [--classes-file F]",
+        description="Generate the description file of a data set with the Anthropic API (key from\n"
+                    "ANTHROPIC_API_KEY), or print the shipped file with --show.\n\n"
+                    "describe import FORMAT SOURCE converts descriptions that other projects published\n"
+                    "into a description file for --dataset (ntu120, ntu60, utdmhad, pkummd2) and records\n"
+                    "their source and licence in it. FORMAT and SOURCE:\n"
+                    "  skeletonagent  SkeletonAgent's folder of NNN_<name>.txt dialogues (GPT-4o)\n"
+                    "  purls          PURLS's gpt3_desc.xlsx (GPT-3; the sheet follows --dataset)\n"
+                    "  gap            GAP's pasta_openai_t01.txt (NTU-120)\n"
+                    "  smie           SMIE's <dataset>_des.txt, one sentence per class (ChatGPT)",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    d.add_argument("dataset", metavar="DATASET", help="data set to describe, or the word 'import'")
+    d.add_argument("import_args", nargs="*", metavar="FORMAT SOURCE", help="with import: the format and the source")
+    d.add_argument("--out", help="description file to write (generating resumes if it exists; import replaces it)")
     d.add_argument("--model", default=None, help="Anthropic model name")
     d.add_argument("--classes-file", help="class names (.xlsx/.csv/.tsv: id, name), e.g. PKU-MMD's Actions.xlsx")
     d.add_argument("--show", action="store_true", help="print the shipped descriptions as JSON")
+    d.add_argument("--dataset", dest="import_dataset", metavar="NAME",
+                   help="with import: the data set the text is for (ntu120, ntu60, utdmhad, pkummd2)")
     d.set_defaults(func=_describe)
 
     e = sub.add_parser("embed", help="fill the sentence-embedding cache of a data set's descriptions")
@@ -30,6 +45,13 @@ def add_commands(sub) -> None:
 def _describe(args) -> int:
     from .schema import load_descriptions
 
+    if args.dataset == "import":
+        return _describe_import(args)
+    if args.import_args or args.import_dataset:
+        extra = " ".join(args.import_args) or f"--dataset {args.import_dataset}"
+        print(f"describe {args.dataset}: unexpected {extra!r} (converting published text is "
+              f"`describe import FORMAT SOURCE --dataset NAME --out FILE`)", file=sys.stderr)
+        return 2
     if args.show:
         classes = load_descriptions(args.dataset, None)
         print(json.dumps([c.to_json() for c in classes.values()], indent=1))
@@ -54,6 +76,29 @@ def _describe(args) -> int:
         return 1
     describe_dataset(args.dataset, names, args.out, client=client, model=args.model or DEFAULT_MODEL, ids=ids)
     print(f"{len(names)} classes described in {args.out}")
+    return 0
+
+
+def _describe_import(args) -> int:
+    from .importers import IMPORTERS, write_import
+
+    usage = "usage: describe import FORMAT SOURCE --dataset NAME --out FILE"
+    if len(args.import_args) != 2:
+        print(f"{usage}\ndescribe import needs FORMAT ({', '.join(IMPORTERS)}) and SOURCE", file=sys.stderr)
+        return 2
+    if not args.import_dataset or not args.out:
+        print(f"{usage}\ndescribe import needs --dataset and --out", file=sys.stderr)
+        return 2
+    if args.show or args.model:
+        print(f"{usage}\n--show and --model do not apply to import", file=sys.stderr)
+        return 2
+    fmt, source = args.import_args
+    imported = write_import(fmt, source, args.import_dataset, args.out, classes_file=args.classes_file)
+    n = len(imported.classes)
+    origin = ", ".join(f"{k} {imported.origin[k]}" for k in ("joint", "part", "class") if imported.origin[k])
+    keys = sum(len(c.key_joints) for c in imported.classes) / max(n, 1)
+    print(f"{n} classes imported from {fmt} {source} into {args.out}; joint sentences by origin "
+          f"(own sentence / body-part line / class sentence): {origin}; {keys:.1f} key joints per class")
     return 0
 
 

@@ -8,6 +8,10 @@ A description file:
      "classes": [{"id": 1, "name": "drink water", "global": "...",
                   "key_joints": ["right hand", ...], "joints": {"base of spine": "...", ...}}, ...]}
 
+A file converted from published text (`describe import`) also has an optional
+top-level `"source": {"format", "path", "project", "llm", "licence", ...}` object
+saying where the text came from and under which licence; files without it load too.
+
 Joint names are the NTU joint names of `crossglg.data.layout.NTU_JOINTS` (every
 supported data set is served in that layout).
 """
@@ -80,12 +84,31 @@ def validate_joints(answer: dict, where: str = "answer") -> dict[str, str]:
     return {j: clean[j] for j in NTU_JOINTS}
 
 
+#: Fields an optional top-level `source` object must have (all strings; more are allowed).
+SOURCE_FIELDS = ("format", "project", "licence")
+
+
+def validate_source(source, where: str = "description file") -> dict[str, str]:
+    """Check the optional `source` object: string values, with `SOURCE_FIELDS` non-empty."""
+    if not isinstance(source, dict):
+        raise DescriptionError(f"{where}: source must be an object")
+    for k, v in source.items():
+        if not isinstance(v, str):
+            raise DescriptionError(f"{where}: source field {k!r} must be a string")
+    missing = [k for k in SOURCE_FIELDS if not source.get(k, "").strip()]
+    if missing:
+        raise DescriptionError(f"{where}: source lacks {', '.join(missing)}")
+    return dict(source)
+
+
 def validate_file(data: dict, where: str = "description file") -> list[ClassDescription]:
     if data.get("schema") != SCHEMA:
         raise DescriptionError(f"{where}: schema is {data.get('schema')!r}, expected {SCHEMA!r}")
     for key in ("dataset", "generator", "prompt_version", "date", "classes"):
         if key not in data:
             raise DescriptionError(f"{where}: missing field {key!r}")
+    if "source" in data:
+        validate_source(data["source"], where)
     out = []
     for c in data["classes"]:
         w = f"{where}, class {c.get('id')}"
@@ -94,10 +117,15 @@ def validate_file(data: dict, where: str = "description file") -> list[ClassDesc
     return out
 
 
-def make_file(dataset: str, generator: str, prompt_version: str, date: str, classes: list[ClassDescription]) -> dict:
-    return {"schema": SCHEMA, "dataset": dataset, "generator": generator, "prompt_version": prompt_version,
-            "date": date, "joint_names": list(NTU_JOINTS),
-            "classes": [c.to_json() for c in sorted(classes, key=lambda c: c.id)]}
+def make_file(dataset: str, generator: str, prompt_version: str, date: str, classes: list[ClassDescription],
+              source: dict | None = None) -> dict:
+    """A description file; `source` (optional) records where imported text came from."""
+    data = {"schema": SCHEMA, "dataset": dataset, "generator": generator, "prompt_version": prompt_version,
+            "date": date, "joint_names": list(NTU_JOINTS)}
+    if source is not None:
+        data["source"] = validate_source(source)
+    data["classes"] = [c.to_json() for c in sorted(classes, key=lambda c: c.id)]
+    return data
 
 
 def shipped_path(dataset: str) -> Path:
