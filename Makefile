@@ -1,6 +1,6 @@
 PYTHON ?= python
 
-.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables
+.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-text utdmhad-text-sources
 
 install:
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -19,6 +19,16 @@ bench:
 
 ablation-utdmhad:
 	$(PYTHON) experiments/ablation.py --config configs/utdmhad.yaml --seeds 0 1 2
+
+# The UTD-MHAD text-guidance table (resumable: finished runs are skipped, an interrupted one resumes).
+utdmhad-text:
+	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_text.yaml
+	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_text --out results/utdmhad_text.md
+
+utdmhad-text-sources: utdmhad-text
+	$(PYTHON) -m crossglg describe import purls ../shared/data/text/purls/supplements/gpt3_desc.xlsx --dataset utdmhad --out data/text/purls-utdmhad.json
+	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_text_sources.yaml
+	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_text results/sweeps/utdmhad_text_sources --out results/utdmhad_text_sources.md
 
 DATA ?= data
 SWEEPS ?= ntu120_oneshot ntu60_oneshot pkummd2_oneshot ntu120_distill

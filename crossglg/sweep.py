@@ -93,6 +93,8 @@ def settings_of(config: dict) -> dict:
     callbacks = trainer.get("callbacks") or []
     return {"dataset": data.get("dataset"), "aux_classes": data.get("aux_classes"),
             "encoder": model.get("encoder"), "g2l": model.get("g2l"), "l2g": model.get("l2g"),
+            "fusion": model.get("fusion"), "text_swap": model.get("text_swap"),
+            "descriptions": data.get("descriptions"), "protocol": data.get("protocol"),
             "distill": any(str(cb.get("class_path", "")).endswith("Distillation") for cb in callbacks),
             "seed": config.get("seed_everything"), "max_epochs": trainer.get("max_epochs")}
 
@@ -106,8 +108,20 @@ def collect(root: Path, params: dict, stdout: str) -> dict:
     configs = sorted((p for p in root.rglob("config.yaml") if "wandb" not in p.parts), key=lambda p: p.stat().st_mtime)
     if configs:
         res["settings"] = settings_of(yaml.safe_load(configs[-1].read_text()))
-    res["floor"] = next((float(ln.split(":")[-1]) for ln in stdout.splitlines() if "floor (raw" in ln), None)
+    if res.get("floor") is None:  # results written before the floor was part of the result file
+        res["floor"] = next((float(ln.split(":")[-1].split(",")[0]) for ln in stdout.splitlines()
+                             if "floor (raw" in ln), None)
+    res["commit"] = _commit()
     return res
+
+
+def _commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip() or None
+    except OSError:
+        return None
 
 
 def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 0, extra: list[str] | None = None,

@@ -38,7 +38,16 @@ def resolved(capsys, *configs: str) -> dict:
 def test_every_config_file_is_covered():
     files = {str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob("*.yaml")}
     overlays = {f"methods/{m}.yaml" for m in METHODS} | {"encoders/infogcn.yaml", "encoders/stgcn.yaml"}
+    overlays |= {"methods/crossglg_gathered.yaml", "text/utdmhad_templated.yaml", "text/utdmhad_purls.yaml"}
     assert files == set(SETTINGS) | overlays | {"paper.yaml"}
+
+
+def test_text_guidance_overlays(capsys):
+    cfg = resolved(capsys, "utdmhad.yaml", "methods/crossglg_gathered.yaml", "text/utdmhad_templated.yaml")
+    m = cfg["model"]
+    assert (m["g2l"], m["l2g"], m["fusion"], m["text_swap"]) == (True, True, "gathered", 0.5)
+    assert (CONFIGS.parent / cfg["data"]["descriptions"]).is_file()
+    assert resolved(capsys, "utdmhad.yaml", "text/utdmhad_purls.yaml")["data"]["descriptions"].endswith(".json")
 
 
 @pytest.mark.parametrize("setting", sorted(SETTINGS))

@@ -163,6 +163,35 @@ class SkeletonDataModule(L.LightningDataModule):
             self.setup()
         return raw_coordinate_floor(self.cache, self.split)
 
+    def floor_exemplar_averaged(self, draws: int = 200) -> float:
+        """The no-learning floor averaged over random exemplar draws (as the model's
+        exemplar-averaged top-1)."""
+        from ..eval.floor import raw_coordinate_floor_averaged
+
+        if self.split is None:
+            self.setup()
+        return raw_coordinate_floor_averaged(self.cache, self.split, draws)
+
+    def novel_key_mask(self) -> torch.Tensor | None:
+        """`(K, V)`: 1 on the key joints that the descriptions give each evaluated
+        (novel) class, for diagnostics of the JID only (inference uses no text);
+        None without descriptions."""
+        from ..text.schema import load_descriptions
+
+        try:
+            desc = load_descriptions(self.dataset_name, self.hparams.descriptions)
+        except (FileNotFoundError, ValueError):
+            return None
+        from .layout import NTU_JOINTS
+
+        mask = torch.zeros(len(self.protocol.novel), len(NTU_JOINTS))
+        for k, c in enumerate(self.protocol.novel):
+            if c + 1 not in desc:
+                return None
+            for name in desc[c + 1].key_joints:
+                mask[k, NTU_JOINTS.index(name)] = 1.0
+        return mask
+
     def aux_eval_dataloader(self) -> DataLoader:
         """The auxiliary-class training samples with the evaluation transform (for the
         base-class statistics of distribution calibration)."""

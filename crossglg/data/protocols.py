@@ -104,6 +104,11 @@ _NTU60_NOVEL = tuple(range(0, 60, 6))
 _PKU_NOVEL = tuple(c - 1 for c in (5, 10, 13, 16, 19, 21, 26, 30, 35, 40))
 _UTD_NOVEL = tuple(range(0, 27, 3))
 _BUILTIN_NOVEL = tuple(range(0, len(BUILTIN_CLASSES), 3))
+# Pseudo-novel validation on UTD-MHAD: 4 of the 18 auxiliary classes held out (swipe to
+# the right, draw x, baseball swing, catch an object), trained on the other 14; the
+# real novel classes are left out entirely. Settings are chosen here, never on the
+# novel classes' queries.
+_UTD_VAL_NOVEL = (1, 7, 13, 19)
 
 PROTOCOLS: dict[str, OneShotProtocol] = {
     "ntu120_oneshot": OneShotProtocol(
@@ -120,6 +125,10 @@ PROTOCOLS: dict[str, OneShotProtocol] = {
     "utdmhad_oneshot": OneShotProtocol(
         "utdmhad_oneshot", "utdmhad", 27, _UTD_NOVEL, tuple(f"a{c + 1}_s1_t1" for c in _UTD_NOVEL),
         _others(27, _UTD_NOVEL)),
+    "utdmhad_val": OneShotProtocol(
+        "utdmhad_val", "utdmhad", 27, _UTD_VAL_NOVEL, tuple(f"a{c + 1}_s1_t1" for c in _UTD_VAL_NOVEL),
+        _others(27, _UTD_NOVEL + _UTD_VAL_NOVEL),
+        note="validation: 4 auxiliary classes held out as pseudo-novel, the 9 novel classes unused"),
     "builtin_oneshot": OneShotProtocol(
         "builtin_oneshot", "builtin", len(BUILTIN_CLASSES), _BUILTIN_NOVEL,
         tuple(f"S001C002P001R001A{c + 1:03d}" for c in _BUILTIN_NOVEL), _others(len(BUILTIN_CLASSES), _BUILTIN_NOVEL)),

@@ -25,3 +25,17 @@ def raw_coordinate_floor(cache, split, frames: int = 32) -> float:
     """Top-1 accuracy of the floor on a protocol split."""
     pred = nearest_exemplar(raw_features(cache, split.query_idx, frames), raw_features(cache, split.exemplar_idx, frames))
     return float((pred == split.query_targets).mean())
+
+
+def raw_coordinate_floor_averaged(cache, split, draws: int = 200, frames: int = 32) -> float:
+    """The floor's top-1 averaged over the same random exemplar draws as
+    `crossglg.eval.oneshot.exemplar_averaged_top1` (evaluation order: the protocol's
+    exemplars, then the queries)."""
+    import torch
+
+    from .oneshot import exemplar_averaged_top1
+
+    idx = np.concatenate([split.exemplar_idx, split.query_idx])
+    targets = np.concatenate([np.arange(len(split.exemplar_idx)), split.query_targets])
+    feats = torch.from_numpy(raw_features(cache, idx, frames))
+    return float(exemplar_averaged_top1(feats, torch.from_numpy(targets), draws).mean())

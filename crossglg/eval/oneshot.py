@@ -39,6 +39,13 @@ class OneShotResult:
     episode_mean: float | None = None
     episode_ci95: float | None = None
     episode_setting: str = ""
+    exemplar_avg_top1: float | None = None  # mean over random exemplar draws
+    exemplar_avg_std: float | None = None  # standard deviation over the draws
+    key_mass: float | None = None  # JID importance on the text's key joints
+    key_mass_uniform: float | None = None  # the same for uniform importance
+    floor: float | None = None  # raw-coordinate floor, protocol exemplars
+    floor_exemplar_avg: float | None = None  # the floor averaged over the same draws
+    leak_probe: dict | None = None  # text_leak_probe's accuracies
 
     def line(self) -> str:
         return f"one-shot top-1: {self.top1:.3f} ({self.num_queries} queries, {self.num_classes} novel classes)"
@@ -121,3 +128,42 @@ def episode_accuracy(features: torch.Tensor, labels: torch.Tensor, n_way: int = 
         accs.append(float((pred == np.array(qy)).mean()))
     accs = np.array(accs)
     return float(accs.mean()), float(1.96 * accs.std(ddof=1) / np.sqrt(len(accs))) if len(accs) > 1 else 0.0
+
+
+def exemplar_draws(targets: np.ndarray, draws: int = 200, seed: int = 0) -> np.ndarray:
+    """`draws` random exemplar sets: row `d` holds, for each class `c` (0..K-1), the row
+    number of one sample of class `c`. Seeded, so every checkpoint evaluated on the same
+    samples sees the same draws (a paired comparison). `(draws, K)`."""
+    rng = np.random.default_rng(seed)
+    by_class = [np.flatnonzero(targets == c) for c in range(int(targets.max()) + 1)]
+    if any(len(ix) < 2 for ix in by_class):
+        raise ValueError("every class needs at least two samples (an exemplar and a query)")
+    return np.stack([[rng.choice(ix) for ix in by_class] for _ in range(draws)])
+
+
+def exemplar_averaged_top1(features: torch.Tensor, targets: torch.Tensor, draws: int = 200,
+                           seed: int = 0) -> np.ndarray:
+    """Nearest-exemplar top-1 for each of `draws` random exemplar sets (one sample per
+    class as its exemplar; every other sample a query). One-shot accuracy depends
+    heavily on which exemplar a class gets; the mean over draws removes that noise.
+    `features (N, C)` of all samples of the evaluated classes, `targets (N,)` -> `(draws,)`."""
+    t = targets.cpu().numpy()
+    sets = exemplar_draws(t, draws, seed)
+    f = F.normalize(features.float(), dim=1)
+    sim = (f @ f.T).cpu().numpy()  # (N, N), computed once for all draws
+    accs = np.empty(len(sets))
+    for d, ex in enumerate(sets):
+        is_q = np.ones(len(t), bool)
+        is_q[ex] = False
+        pred = sim[np.ix_(is_q, ex)].argmax(1)
+        accs[d] = float((pred == t[is_q]).mean())
+    return accs
+
+
+def key_joint_mass(k_out: torch.Tensor, key_mask: torch.Tensor) -> tuple[float, float]:
+    """How much JID importance falls on the text's key joints: mean over samples of
+    `sum_j k_out[j] * key[j]`, and what uniform importance would give (`|key| / V`).
+    `k_out (N, V)`, `key_mask (N, V)` (1 on the key joints of each sample's class)."""
+    mass = (k_out * key_mask).sum(1).mean()
+    uniform = (key_mask.sum(1) / key_mask.shape[1]).mean()
+    return float(mass), float(uniform)

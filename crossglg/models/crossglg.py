@@ -21,7 +21,9 @@ import torch.nn.functional as F
 from lightning.pytorch.utilities import rank_zero_only
 from torch import nn
 
-from ..eval.oneshot import OneShotResult, distribution_calibration, episode_accuracy, evaluate_oneshot
+from ..eval.oneshot import (OneShotResult, distribution_calibration, episode_accuracy, evaluate_oneshot,
+                            exemplar_averaged_top1, key_joint_mass)
+from ..eval.probe import text_leak_probe
 from .encoder import build_encoder
 from .interaction import CrossModalInteraction
 from .jid import JointImportance, calibration_loss
@@ -43,6 +45,14 @@ class CrossGLG(L.LightningModule):
         lr, momentum, weight_decay, warmup_epochs, milestones, gamma: SGD (Nesterov) schedule.
         eval_episodes / eval_n_way / eval_k_shot: the episode metric at test.
         calibration_at_test: also report distribution calibration at test.
+        fusion: how the cross-modal branch fuses text and skeleton, `residual` (the
+            paper's wording; the text reaches the classifier) or `gathered` (only what
+            the text queries gather from the skeleton does); see `models/interaction.py`.
+        text_swap: probability, per training sample, that the cross-modal branch gets a
+            random other auxiliary class's text while `L_c` keeps the true label, so the
+            label cannot be read from the text.
+        exemplar_draws: random exemplar sets for the exemplar-averaged top-1 (0 = off).
+        leak_probe: run the text-leak probe on the auxiliary samples at the end of fit.
     """
 
     def __init__(self, num_classes: int = 0, text_dim: int = 384, encoder: str = "infogcn",
@@ -54,7 +64,8 @@ class CrossGLG(L.LightningModule):
                  lr: float = 0.1, momentum: float = 0.9, weight_decay: float = 5e-4, warmup_epochs: int = 5,
                  milestones: list[int] | None = None, gamma: float = 0.1,
                  eval_episodes: int = 600, eval_n_way: int = 5, eval_k_shot: int = 1,
-                 calibration_at_test: bool = True, plots: bool = True):
+                 calibration_at_test: bool = True, plots: bool = True, fusion: str = "residual",
+                 text_swap: float = 0.0, exemplar_draws: int = 200, leak_probe: bool = True):
         super().__init__()
         if num_classes <= 0:
             raise ValueError("num_classes must be set (it is linked from data.num_aux_classes in the CLI)")
@@ -66,7 +77,7 @@ class CrossGLG(L.LightningModule):
         width = self.encoder.out_channels
         self.jid = JointImportance(self.encoder.widths[jid_after - 1], jid_hidden) if g2l else None
         self.interaction = CrossModalInteraction(text_dim, width, num_joints, interaction_depth, interaction_heads,
-                                                 dropout) if l2g else None
+                                                 dropout, fusion) if l2g else None
         self.classifier = nn.Sequential(nn.Linear(width, width), nn.ReLU(inplace=True), nn.Dropout(dropout),
                                         nn.Linear(width, num_classes))
         self.distill_weight = 0.0  # set by the Distillation callback
@@ -102,7 +113,12 @@ class CrossGLG(L.LightningModule):
             parts["loss_cal"] = calibration_loss(out.k_out, self.k_gt[y], h.cal_per_joint_scale)
             total = total + h.w_cal * parts["loss_cal"]
         if self.interaction is not None:
-            feat_c = self.interaction(self.joint_text[y], out.joint_tokens)
+            text_y = y
+            if self.training and h.text_swap > 0 and self.joint_text.shape[0] > 1:
+                a = self.joint_text.shape[0]
+                other = (y + torch.randint(1, a, y.shape, device=y.device)) % a  # any class but y
+                text_y = torch.where(torch.rand(y.shape, device=y.device) < h.text_swap, other, y)
+            feat_c = self.interaction(self.joint_text[text_y], out.joint_tokens)
             logits_c = self.classifier(feat_c)
             parts["loss_c"] = F.cross_entropy(logits_c, y, label_smoothing=h.label_smoothing)
             total = total + h.w_c * parts["loss_c"]
@@ -176,8 +192,25 @@ class CrossGLG(L.LightningModule):
         feats, y, idx, ex, k_out = self._collect()
         res = evaluate_oneshot(feats, y, ex)
         metrics = {f"{stage}/oneshot_top1": res.top1}
+        h = self.hparams
+        if h.exemplar_draws and not self.trainer.sanity_checking:
+            accs = exemplar_averaged_top1(feats, y, h.exemplar_draws)
+            res.exemplar_avg_top1, res.exemplar_avg_std = float(accs.mean()), float(accs.std(ddof=1))
+            metrics[f"{stage}/exemplar_avg_top1"] = res.exemplar_avg_top1
+        dm = self.trainer.datamodule
+        if k_out.shape[1] and dm is not None and hasattr(dm, "novel_key_mask"):
+            mask = dm.novel_key_mask()
+            if mask is not None:
+                res.key_mass, res.key_mass_uniform = key_joint_mass(k_out.cpu(), mask[y.cpu()])
+        final = stage == "test" or (not self.trainer.sanity_checking and self._is_last_epoch())
+        if final and dm is not None and hasattr(dm, "floor"):
+            res.floor = dm.floor()
+            if h.exemplar_draws and hasattr(dm, "floor_exemplar_averaged"):
+                res.floor_exemplar_avg = dm.floor_exemplar_averaged(h.exemplar_draws)
+        if (stage == "validate" and final and h.leak_probe and self.interaction is not None
+                and hasattr(self, "joint_text") and dm is not None):
+            res.leak_probe = text_leak_probe(self, dm.aux_eval_dataloader())
         if stage == "test":
-            h = self.hparams
             res.episode_mean, res.episode_ci95 = episode_accuracy(feats, y, h.eval_n_way, h.eval_k_shot,
                                                                   episodes=h.eval_episodes)
             res.episode_setting = f"{h.eval_n_way}-way {h.eval_k_shot}-shot"
@@ -208,7 +241,11 @@ class CrossGLG(L.LightningModule):
         out.mkdir(parents=True, exist_ok=True)
         summary = {"stage": stage, "epoch": self.current_epoch, "top1": res.top1, "queries": res.num_queries,
                    "classes": res.num_classes, "per_class": res.per_class, "calibrated_top1": res.calibrated_top1,
-                   "episode_mean": res.episode_mean, "episode_ci95": res.episode_ci95}
+                   "episode_mean": res.episode_mean, "episode_ci95": res.episode_ci95,
+                   "exemplar_avg_top1": res.exemplar_avg_top1, "exemplar_avg_std": res.exemplar_avg_std,
+                   "exemplar_draws": self.hparams.exemplar_draws, "floor": res.floor,
+                   "floor_exemplar_avg": res.floor_exemplar_avg, "key_mass": res.key_mass,
+                   "key_mass_uniform": res.key_mass_uniform, "leak_probe": res.leak_probe}
         (out / f"oneshot_{stage}.json").write_text(json.dumps(summary, indent=1))
         final = stage == "test" or (not self.trainer.sanity_checking and self._is_last_epoch())
         if self.hparams.plots and final:
@@ -251,9 +288,22 @@ class CrossGLG(L.LightningModule):
             extra.append(f"distribution calibration: {res.calibrated_top1:.3f}")
         if res.episode_mean is not None:
             extra.append(f"{res.episode_setting} episodes: {res.episode_mean:.3f} +- {res.episode_ci95:.3f}")
+        if res.exemplar_avg_top1 is not None:
+            extra.append(f"exemplar-averaged top-1 ({self.hparams.exemplar_draws} draws): "
+                         f"{res.exemplar_avg_top1:.3f} +- {res.exemplar_avg_std:.3f} (sd over draws)")
+        if res.key_mass is not None:
+            extra.append(f"JID mass on the text's key joints (novel classes): {res.key_mass:.3f} "
+                         f"(uniform {res.key_mass_uniform:.3f})")
+        if res.leak_probe is not None:
+            p = res.leak_probe
+            extra.append(f"text-leak probe, cross-modal top-1 on auxiliary samples: own {p['own']:.3f}, "
+                         f"shuffled skeleton {p['shuffled']:.3f}, zero skeleton {p['zero']:.3f}")
         dm = self.trainer.datamodule
-        if dm is not None and hasattr(dm, "floor"):
-            extra.append(f"floor (raw coordinates, no learning): {dm.floor():.3f}")
+        if res.floor is None and dm is not None and hasattr(dm, "floor"):
+            res.floor = dm.floor()
+        if res.floor is not None:
+            extra.append(f"floor (raw coordinates, no learning): {res.floor:.3f}"
+                         + (f", exemplar-averaged {res.floor_exemplar_avg:.3f}" if res.floor_exemplar_avg else ""))
         print(res.line(), flush=True)
         for e in extra:
             print(f"  {e}", flush=True)

@@ -1,0 +1,130 @@
+"""Text guidance that must use the skeleton, and an evaluation that can see a gain:
+the text-leak probe, the two fusions, text swap, exemplar-averaged top-1, paired
+intervals, the JID key-joint mass, the pseudo-novel protocol."""
+
+import numpy as np
+import pytest
+import torch
+
+from crossglg.data.protocols import get_protocol
+from crossglg.eval.oneshot import (evaluate_oneshot, exemplar_averaged_top1, exemplar_draws, key_joint_mass)
+from crossglg.eval.probe import text_leak_probe
+from crossglg.eval.stats import paired_difference
+from crossglg.models.interaction import CrossModalInteraction
+from test_model import make_model
+
+
+def _class_signal_batch(n_per_class=6, classes=4, t=8, signal=1.0):
+    """Class c lights up joint 4c (`signal=0`: skeletons carry no class); labels
+    interleaved so that rolling the batch by one hands a sample another class's skeleton."""
+    g = torch.Generator().manual_seed(0)
+    y = torch.arange(classes).repeat(n_per_class)
+    x = 0.1 * torch.randn(len(y), 3, t, 25, 1, generator=g)
+    x[torch.arange(len(y)), :, :, 4 * y, 0] += signal
+    return x, y
+
+
+def _train_cross_modal(fusion, text_swap, signal=1.0, steps=60):
+    torch.manual_seed(0)
+    m = make_model(fusion=fusion, text_swap=text_swap, g2l=False, w_c=1.0, dropout=0.0)
+    x, y = _class_signal_batch(signal=signal)
+    opt = torch.optim.Adam(m.parameters(), lr=1e-2)
+    m.train()
+    for _ in range(steps):
+        opt.zero_grad()
+        m.losses(x, y)["loss"].backward()
+        opt.step()
+    return text_leak_probe(m, [{"x": x, "y": y}])
+
+
+def test_residual_fusion_reads_the_class_from_the_text():
+    """The paper-literal branch learns the class from the text alone: skeletons that
+    carry nothing still get classified, with another sample's tokens or with none (the
+    leak the probe exists to show). The gathered fusion with text swap cannot."""
+    p = _train_cross_modal("residual", 0.0, signal=0.0)
+    assert p["own"] == 1.0 and p["zero"] == 1.0 and p["samples"] == 24
+    q = _train_cross_modal("gathered", 0.5, signal=0.0)
+    assert q["own"] <= 0.3 and q["shuffled"] <= 0.3 and q["zero"] <= 0.3  # chance: 0.25
+
+
+def test_gathered_fusion_with_text_swap_cannot_classify_from_text():
+    """The fix: with another sample's skeleton (always another class here) or zero
+    tokens the branch is at or below chance (0.25); with its own it is right."""
+    p = _train_cross_modal("gathered", 0.5)
+    assert p["own"] >= 0.9
+    assert p["shuffled"] <= 0.3 and p["zero"] <= 0.3
+
+
+def test_gathered_fusion_ignores_text_without_skeleton():
+    torch.manual_seed(0)
+    m = CrossModalInteraction(text_dim=32, dim=16, depth=2, heads=2, dropout=0.0, fusion="gathered").eval()
+    zero = torch.zeros(2, 25, 16)
+    a, b = m(torch.randn(2, 25, 32), zero), m(torch.randn(2, 25, 32), zero)
+    assert torch.allclose(a, b, atol=1e-5)  # no skeleton, no class: the text alone cannot move the feature
+    r = CrossModalInteraction(text_dim=32, dim=16, depth=2, heads=2, dropout=0.0, fusion="residual").eval()
+    assert not torch.allclose(r(torch.randn(2, 25, 32), zero), r(torch.randn(2, 25, 32), zero), atol=1e-3)
+    with pytest.raises(ValueError, match="fusion"):
+        CrossModalInteraction(32, 16, fusion="sum")
+
+
+def test_text_swap_keeps_the_label_and_changes_the_text():
+    torch.manual_seed(0)
+    m = make_model(fusion="gathered", text_swap=1.0, g2l=False)
+    seen = {}
+
+    def spy(text, tokens):
+        seen["text"] = text
+        return tokens.mean(1)
+
+    m.interaction.forward = spy
+    y = torch.tensor([0, 1, 2, 3, 0, 1])
+    m.train()
+    m.losses(torch.randn(6, 3, 8, 25, 1), y)
+    # every sample got another class's text (rows of joint_text that are not its own)
+    for i, c in enumerate(y):
+        assert not torch.equal(seen["text"][i], m.joint_text[c])
+        assert any(torch.equal(seen["text"][i], m.joint_text[k]) for k in range(4))
+    m.eval()  # never at evaluation
+    m.losses(torch.randn(6, 3, 8, 25, 1), y)
+    assert all(torch.equal(seen["text"][i], m.joint_text[c]) for i, c in enumerate(y))
+
+
+def test_exemplar_draws_match_single_exemplar_evaluation():
+    torch.manual_seed(0)
+    y = torch.arange(3).repeat(5)
+    feats = torch.randn(15, 6) + 2 * torch.nn.functional.one_hot(y, 6).float()
+    accs = exemplar_averaged_top1(feats, y, draws=20, seed=3)
+    sets = exemplar_draws(y.numpy(), 20, seed=3)
+    assert sets.shape == (20, 3) and (y.numpy()[sets] == np.arange(3)).all()
+    assert np.array_equal(accs, exemplar_averaged_top1(feats, y, draws=20, seed=3))  # seeded: paired across models
+    for d in (0, 7, 19):
+        ex = torch.zeros(15, dtype=torch.bool)
+        ex[torch.from_numpy(sets[d])] = True
+        assert accs[d] == pytest.approx(evaluate_oneshot(feats, y, ex).top1)
+    # separable classes: every draw is exact
+    sep = torch.nn.functional.one_hot(y, 3).float() + 0.01 * torch.randn(15, 3)
+    assert exemplar_averaged_top1(sep, y, draws=10).tolist() == [1.0] * 10
+    with pytest.raises(ValueError, match="two samples"):
+        exemplar_draws(np.array([0, 0, 1]), 2)
+
+
+def test_paired_difference_interval():
+    d = paired_difference([0.5, 0.5, 0.5, 0.5], [0.51, 0.52, 0.53, 0.54])
+    assert d.diff == pytest.approx(0.025) and d.sd == pytest.approx(0.0129099, rel=1e-4)
+    half = 3.182446 * 0.0129099 / 2  # t(0.975, 3) * sd / sqrt(4)
+    assert (d.t_low, d.t_high) == (pytest.approx(0.025 - half, rel=1e-4), pytest.approx(0.025 + half, rel=1e-4))
+    assert 0.01 <= d.boot_low <= d.diff <= d.boot_high <= 0.04
+    with pytest.raises(ValueError):
+        paired_difference([1.0], [2.0])
+
+
+def test_key_joint_mass():
+    k = torch.tensor([[0.5, 0.5, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25]])
+    mask = torch.tensor([[1.0, 0, 0, 0], [1, 1, 0, 0]])
+    assert key_joint_mass(k, mask) == (pytest.approx(0.5), pytest.approx(0.375))
+
+
+def test_pseudo_novel_protocol_leaves_out_the_novel_classes():
+    val, test = get_protocol("utdmhad_val"), get_protocol("utdmhad_oneshot")
+    assert len(val.novel) == 4 and not set(val.novel) & set(test.novel)
+    assert set(val.auxiliary) == set(range(27)) - set(val.novel) - set(test.novel) and len(val.auxiliary) == 14
