@@ -62,6 +62,7 @@ class CrossGLGCLI(LightningCLI):
     def add_arguments_to_parser(self, parser) -> None:
         parser.link_arguments("data.num_aux_classes", "model.num_classes", apply_on="instantiate")
         parser.link_arguments("data.text_dim", "model.text_dim", apply_on="instantiate")
+        parser.link_arguments("data.persons", "model.persons")
 
     def before_instantiate_classes(self) -> None:
         cfg = self.config[self.subcommand] if self.subcommand else self.config

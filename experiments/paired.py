@@ -74,6 +74,15 @@ def table(rows: dict[str, dict[int, dict]], baseline: str) -> str:
         mass = f"{statistics.mean(a for a, _ in km):.3f} ({statistics.mean(b for _, b in km):.3f})" if km else "-"
         fl = next((r for r in runs.values() if r.get("floor") is not None), {})
         out.append(f"| {name} | {probe} | {mass} | {_fmt(fl.get('floor'))} ({_fmt(fl.get('floor_exemplar_avg'))}) |")
+    out += ["", "## Where the variance comes from (per row)", "",
+            "| row | sd over exemplar draws (within a checkpoint) | sd over seeds, exemplar-averaged | sd over seeds, protocol exemplars |",
+            "|---|---|---|---|"]
+    for name, runs in rows.items():
+        within = [r["exemplar_avg_std"] for r in runs.values() if r.get("exemplar_avg_std") is not None]
+        avg = [r["exemplar_avg_top1"] for r in runs.values()]
+        top = [r["top1"] for r in runs.values()]
+        sd = (lambda v: f"{statistics.stdev(v):.3f}" if len(v) > 1 else "-")
+        out.append(f"| {name} | {statistics.mean(within):.3f} | {sd(avg)} | {sd(top)} |" if within else f"| {name} | - | {sd(avg)} | {sd(top)} |")
     return "\n".join(out) + "\n"
 
 

@@ -1,4 +1,4 @@
-"""`make tables`: our one-shot results beside the paper's (DESIGN.md section 3), as
+"""`make tables`: our one-shot results beside the paper's (its Tables: InfoGCN base encoder), as
 markdown (results/tables.md) and CSV (results/tables.csv), mean and spread over seeds.
 
 Reads every `result.json` under results/sweeps/<sweep>/ written by

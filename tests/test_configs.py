@@ -38,8 +38,18 @@ def resolved(capsys, *configs: str) -> dict:
 def test_every_config_file_is_covered():
     files = {str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob("*.yaml")}
     overlays = {f"methods/{m}.yaml" for m in METHODS} | {"encoders/infogcn.yaml", "encoders/stgcn.yaml"}
-    overlays |= {"methods/crossglg_gathered.yaml", "text/utdmhad_templated.yaml", "text/utdmhad_purls.yaml"}
+    overlays |= {"methods/crossglg_gathered.yaml", "text/utdmhad_templated.yaml", "text/utdmhad_purls.yaml",
+                 "encoders/infogcn_fast.yaml"}
     assert files == set(SETTINGS) | overlays | {"paper.yaml"}
+
+
+def test_paper_configs_use_the_faithful_infogcn(capsys):
+    for setting in ("ntu120/aux20.yaml", "ntu60/aux10.yaml", "pkummd2.yaml"):
+        assert resolved(capsys, setting)["model"]["encoder"] == "infogcn"
+    for setting in ("demo.yaml", "utdmhad.yaml"):
+        assert resolved(capsys, setting)["model"]["encoder"] == "infogcn_fast"
+    cfg = resolved(capsys, "utdmhad.yaml", "encoders/infogcn.yaml")
+    assert cfg["model"]["encoder"] == "infogcn" and cfg["data"]["persons"] == 1
 
 
 def test_text_guidance_overlays(capsys):
@@ -58,7 +68,7 @@ def test_setting_resolves(setting, capsys):
     assert cfg["trainer"]["default_root_dir"] == root
     assert cfg["trainer"]["logger"]["class_path"].endswith("WandbLogger")
     assert cfg["model"]["g2l"] and cfg["model"]["l2g"]
-    if dataset in ("ntu120", "ntu60", "pkummd2"):  # DESIGN.md section 2, through paper.yaml
+    if dataset in ("ntu120", "ntu60", "pkummd2"):  # InfoGCN's recipe, through paper.yaml
         m, t, d = cfg["model"], cfg["trainer"], cfg["data"]
         assert (t["max_epochs"], t["precision"], m["lr"], m["warmup_epochs"], m["milestones"]) == \
             (110, "bf16-mixed", 0.1, 5, [90, 100])
@@ -120,7 +130,7 @@ def test_model_info_reads_layered_configs(capsys):
         return json.loads(capsys.readouterr().out)
 
     full = info("ntu120.yaml")  # 100 auxiliary classes, both guidances, through paper.yaml
-    assert (full["encoder_params"], full["jid_params"]) == (1332660, 33281)
+    assert (full["encoder_params"], full["jid_params"]) == (1344011, 33281)  # the faithful InfoGCN
     assert full["classifier_params"] == 256 * 256 + 256 + 256 * 100 + 100
     plain = info("ntu120/aux20.yaml", "methods/plain.yaml")
     assert (plain["jid_params"], plain["interaction_params"]) == (0, 0)

@@ -128,3 +128,29 @@ def test_pseudo_novel_protocol_leaves_out_the_novel_classes():
     val, test = get_protocol("utdmhad_val"), get_protocol("utdmhad_oneshot")
     assert len(val.novel) == 4 and not set(val.novel) & set(test.novel)
     assert set(val.auxiliary) == set(range(27)) - set(val.novel) - set(test.novel) and len(val.auxiliary) == 14
+
+
+def test_paired_table_reads_result_files(tmp_path):
+    import json
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "experiments"))
+    import paired
+
+    values = {"plain": [0.80, 0.82, 0.78], "crossglg_gathered": [0.83, 0.84, 0.80]}
+    for row, accs in values.items():
+        for seed, a in enumerate(accs):
+            d = tmp_path / "sweep" / f"seed_everything={seed},config={row}"
+            d.mkdir(parents=True)
+            (d / "result.json").write_text(json.dumps({
+                "params": {"seed_everything": seed, "config": f"configs/methods/{row}.yaml"},
+                "top1": a - 0.01, "exemplar_avg_top1": a, "exemplar_avg_std": 0.05, "floor": 0.6,
+                "floor_exemplar_avg": 0.7, "leak_probe": {"own": 1.0, "shuffled": 0.1, "zero": 0.05}}))
+    text = paired.table(paired.load([tmp_path / "sweep"]), "plain")
+    line = next(ln for ln in text.splitlines() if ln.startswith("| crossglg_gathered | 3 |"))
+    # differences 0.03, 0.02, 0.02: mean +0.023
+    assert "| 0.823 | +0.023 [" in line
+    assert "| crossglg_gathered | 1.000 / 0.100 / 0.050 |" in text
+    with pytest.raises(SystemExit, match="baseline"):
+        paired.table(paired.load([tmp_path / "sweep"]), "nothing")

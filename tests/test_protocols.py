@@ -32,7 +32,8 @@ def test_other_protocols_equal_design():
                                 "A10N01-L_3", "A05N01-L_1", "A06N01-L_7", "A14N01-L_5", "A02N01-L_2"]
     utd = get_protocol("utdmhad").show()
     assert utd["novel_classes"] == list(range(1, 28, 3)) and utd["exemplars"][2] == "a7_s1_t1"
-    assert set(PROTOCOLS) == {"ntu120_oneshot", "ntu60_oneshot", "pkummd2_oneshot", "utdmhad_oneshot", "builtin_oneshot"}
+    assert set(PROTOCOLS) == {"ntu120_oneshot", "ntu60_oneshot", "pkummd2_oneshot", "utdmhad_oneshot", "builtin_oneshot",
+                              "utdmhad_val"}
 
 
 def test_aux_subsets_take_first_n_in_label_order():

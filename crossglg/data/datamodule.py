@@ -156,7 +156,7 @@ class SkeletonDataModule(L.LightningDataModule):
         return [names[c] for c in self.protocol.novel]
 
     def floor(self) -> float:
-        """DESIGN.md section 5's no-learning floor on this split (raw coordinates)."""
+        """The no-learning floor on this split: nearest exemplar on raw coordinates."""
         from ..eval.floor import raw_coordinate_floor
 
         if self.split is None:

@@ -42,7 +42,7 @@ NTU_JOINTS: tuple[str, ...] = (
     "right thumb",
 )
 
-#: Bones as (child, parent), 1-based, exactly as DESIGN.md lists them.
+#: Bones as (child, parent), 1-based, as in the NTU RGB+D body layout.
 NTU_BONES_1BASED: tuple[tuple[int, int], ...] = (
     (1, 2), (2, 21), (3, 21), (4, 3), (5, 21), (6, 5), (7, 6), (8, 7),
     (9, 21), (10, 9), (11, 10), (12, 11), (13, 1), (14, 13), (15, 14), (16, 15),

@@ -1,4 +1,4 @@
-"""The no-learning floor of DESIGN.md section 5: nearest exemplar by cosine on the
+"""The no-learning floor that a trained model must beat: nearest exemplar by cosine on the
 raw coordinates (centred on the spine-middle joint of frame 0 as the cache stores
 them, resampled to a fixed number of frames, flattened)."""
 

@@ -12,6 +12,7 @@ with the skeleton branch only and classify queries by the nearest exemplar.
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from torch import nn
 from ..eval.oneshot import (OneShotResult, distribution_calibration, episode_accuracy, evaluate_oneshot,
                             exemplar_averaged_top1, key_joint_mass)
 from ..eval.probe import text_leak_probe
-from .encoder import build_encoder
+from .encoder import build_encoder, encoder_class
 from .interaction import CrossModalInteraction
 from .jid import JointImportance, calibration_loss
 
@@ -52,6 +53,13 @@ class CrossGLG(L.LightningModule):
             random other auxiliary class's text while `L_c` keeps the true label, so the
             label cannot be read from the text.
         exemplar_draws: random exemplar sets for the exemplar-averaged top-1 (0 = off).
+        head: the shared classifier, `mlp` (Linear-ReLU-Dropout-Linear) or `ib`, InfoGCN's
+            information-bottleneck head (`models/infogcn.py`) with its losses weighted by
+            `ib_lambda1` (latent-mean norm) and `ib_lambda2` (MMD to class priors).
+        embedding: the one-shot embedding, `pooled` (the encoder's pooled feature) or
+            `latent_mean` (the IB head's mu; needs `head: ib`).
+        persons: bodies per sample (linked from `data.persons`); given to encoders that
+            size a layer by it (InfoGCN's `data_bn`) unless `encoder_args` sets `num_persons`.
         leak_probe: run the text-leak probe on the auxiliary samples at the end of fit.
     """
 
@@ -65,21 +73,35 @@ class CrossGLG(L.LightningModule):
                  milestones: list[int] | None = None, gamma: float = 0.1,
                  eval_episodes: int = 600, eval_n_way: int = 5, eval_k_shot: int = 1,
                  calibration_at_test: bool = True, plots: bool = True, fusion: str = "residual",
-                 text_swap: float = 0.0, exemplar_draws: int = 200, leak_probe: bool = True):
+                 text_swap: float = 0.0, exemplar_draws: int = 200, leak_probe: bool = True,
+                 head: str = "mlp", ib_noise_ratio: float = 0.1, ib_lambda1: float = 1e-4, ib_lambda2: float = 0.1,
+                 embedding: str = "pooled", persons: int = 2):
         super().__init__()
         if num_classes <= 0:
             raise ValueError("num_classes must be set (it is linked from data.num_aux_classes in the CLI)")
         self.save_hyperparameters()
         self.checkpoint_version = CHECKPOINT_VERSION
-        self.encoder = build_encoder(encoder, in_channels=in_channels, num_joints=num_joints, **(encoder_args or {}))
+        enc_args = dict(encoder_args or {})
+        if "num_persons" in inspect.signature(encoder_class(encoder)).parameters:
+            enc_args.setdefault("num_persons", persons)
+        self.encoder = build_encoder(encoder, in_channels=in_channels, num_joints=num_joints, **enc_args)
         if not 1 <= jid_after < len(self.encoder.blocks):
             raise ValueError(f"jid_after={jid_after} must name a block before the last ({len(self.encoder.blocks)})")
         width = self.encoder.out_channels
         self.jid = JointImportance(self.encoder.widths[jid_after - 1], jid_hidden) if g2l else None
         self.interaction = CrossModalInteraction(text_dim, width, num_joints, interaction_depth, interaction_heads,
                                                  dropout, fusion) if l2g else None
-        self.classifier = nn.Sequential(nn.Linear(width, width), nn.ReLU(inplace=True), nn.Dropout(dropout),
-                                        nn.Linear(width, num_classes))
+        if head == "mlp":
+            self.classifier = nn.Sequential(nn.Linear(width, width), nn.ReLU(inplace=True), nn.Dropout(dropout),
+                                            nn.Linear(width, num_classes))
+        elif head == "ib":
+            from .infogcn import InfoBottleneckHead
+
+            self.classifier = InfoBottleneckHead(width, num_classes, ib_noise_ratio)
+        else:
+            raise ValueError(f"head must be 'mlp' or 'ib', got {head!r}")
+        if embedding not in ("pooled", "latent_mean") or (embedding == "latent_mean" and head != "ib"):
+            raise ValueError(f"embedding {embedding!r}: 'pooled', or 'latent_mean' with head: ib")
         self.distill_weight = 0.0  # set by the Distillation callback
         self.results: dict[str, OneShotResult] = {}
         self._eval: list = []
@@ -91,7 +113,13 @@ class CrossGLG(L.LightningModule):
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """The inference embedding `(N, C)`: encoder + JID, no text."""
-        return self.forward(x).pooled
+        return self.embedding_of(self.forward(x))
+
+    def embedding_of(self, out) -> torch.Tensor:
+        """The one-shot embedding of an encoder output: pooled, or the IB head's mu."""
+        if self.hparams.embedding == "latent_mean":
+            return self.classifier.latent(out.pooled)[1]
+        return out.pooled
 
     def setup(self, stage: str) -> None:
         if stage == "fit" and (self.jid is not None or self.interaction is not None):
@@ -106,9 +134,18 @@ class CrossGLG(L.LightningModule):
     def losses(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         h = self.hparams
         out = self.forward(x)
-        logits_s = self.classifier(out.pooled)
-        parts = {"loss_s": F.cross_entropy(logits_s, y, label_smoothing=h.label_smoothing)}
-        total = parts["loss_s"]
+        if h.head == "ib":
+            from .infogcn import ib_losses
+
+            z, _, _ = self.classifier.latent(out.pooled)
+            logits_s = self.classifier.decoder(z)
+            parts = {"loss_s": F.cross_entropy(logits_s, y, label_smoothing=h.label_smoothing)}
+            parts["loss_mmd"], parts["loss_zmean"] = ib_losses(z, y, self.classifier.z_prior)
+            total = parts["loss_s"] + h.ib_lambda2 * parts["loss_mmd"] + h.ib_lambda1 * parts["loss_zmean"]
+        else:
+            logits_s = self.classifier(out.pooled)
+            parts = {"loss_s": F.cross_entropy(logits_s, y, label_smoothing=h.label_smoothing)}
+            total = parts["loss_s"]
         if self.jid is not None:
             parts["loss_cal"] = calibration_loss(out.k_out, self.k_gt[y], h.cal_per_joint_scale)
             total = total + h.w_cal * parts["loss_cal"]
@@ -156,7 +193,7 @@ class CrossGLG(L.LightningModule):
     def _eval_step(self, batch):
         out = self.forward(batch["x"])
         k = out.k_out.float() if out.k_out is not None else out.pooled.new_zeros(len(out.pooled), 0)
-        self._eval.append((out.pooled.float(), batch["y"], batch["index"], batch["exemplar"], k))
+        self._eval.append((self.embedding_of(out).float(), batch["y"], batch["index"], batch["exemplar"], k))
 
     def validation_step(self, batch, batch_idx):
         self._eval_step(batch)

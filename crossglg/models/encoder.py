@@ -50,12 +50,18 @@ class SkeletonEncoder(nn.Module):
     def out_channels(self) -> int:
         return self.widths[-1]
 
+    def embed_input(self, x: torch.Tensor) -> torch.Tensor:
+        """`(N, C, T, V, M)` -> `(N * M, C0, T, V)`: persons folded, then the stem. An
+        encoder whose stem needs the persons apart (InfoGCN's batch norm over persons,
+        joints and channels) overrides this."""
+        return self.stem(rearrange(x, "n c t v m -> (n m) c t v"))
+
     def forward(self, x: torch.Tensor, jid: nn.Module | None = None, jid_after: int = 5) -> EncoderOutput:
         """`x (N, C, T, V, M)`. With `jid`, the JID reads the features after block
         `jid_after` (1-based) and its `k_out (N, V)` re-weights the joints of every
         later block by `V * k_out` (uniform importance = identity)."""
         n, _, _, v, m = x.shape
-        h = self.stem(rearrange(x, "n c t v m -> (n m) c t v"))
+        h = self.embed_input(x)
         feats, k_out, weight = [], None, None
         for i, block in enumerate(self.blocks, 1):
             h = block(h, joint_weight=weight)
@@ -67,16 +73,23 @@ class SkeletonEncoder(nn.Module):
         return EncoderOutput(pooled, feats, joint_tokens(h, m), k_out)
 
 
-ENCODERS = {"infogcn": "crossglg.models.infogcn.InfoGCN", "stgcn": "crossglg.models.stgcn.STGCN"}
+ENCODERS = {"infogcn": "crossglg.models.infogcn.InfoGCN", "infogcn_fast": "crossglg.models.infogcn_fast.InfoGCNFast",
+            "stgcn": "crossglg.models.stgcn.STGCN"}
 
 
-def build_encoder(name: str, **kwargs) -> SkeletonEncoder:
-    """An encoder by registry name (`infogcn`, `stgcn`) or dotted class path."""
+def encoder_class(name: str) -> type:
+    """The class of an encoder by registry name (`infogcn`, `infogcn_fast`, `stgcn`) or dotted class path."""
     path = ENCODERS.get(name, name)
     module, _, cls = path.rpartition(".")
     if not module:
         raise KeyError(f"unknown encoder {name!r}; known: {', '.join(ENCODERS)} or a dotted class path")
-    enc = getattr(importlib.import_module(module), cls)(**kwargs)
+    return getattr(importlib.import_module(module), cls)
+
+
+def build_encoder(name: str, **kwargs) -> SkeletonEncoder:
+    """An encoder by registry name (`infogcn`, `infogcn_fast`, `stgcn`) or dotted class path."""
+    path = ENCODERS.get(name, name)
+    enc = encoder_class(name)(**kwargs)
     if not isinstance(enc, SkeletonEncoder):
         raise TypeError(f"{path} is not a crossglg.models.encoder.SkeletonEncoder")
     return enc
