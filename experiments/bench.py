@@ -84,7 +84,7 @@ def main() -> None:
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--compile", action="store_true")
-    ap.add_argument("--encoders", nargs="+", default=["infogcn", "infogcn_fast", "stgcn"])
+    ap.add_argument("--encoders", nargs="+", default=["infogcn", "infogcn_lite", "stgcn"])
     ap.add_argument("--rounds", type=int, default=2,
                     help="measure every model this many times, interleaved, and keep the fastest (drift, noise)")
     ap.add_argument("--out", default="bench.json")

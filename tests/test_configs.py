@@ -39,7 +39,7 @@ def test_every_config_file_is_covered():
     files = {str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob("*.yaml")}
     overlays = {f"methods/{m}.yaml" for m in METHODS} | {"encoders/infogcn.yaml", "encoders/stgcn.yaml"}
     overlays |= {"methods/crossglg_gathered.yaml", "text/utdmhad_templated.yaml", "text/utdmhad_purls.yaml",
-                 "encoders/infogcn_fast.yaml"}
+                 "encoders/infogcn_lite.yaml"}
     assert files == set(SETTINGS) | overlays | {"paper.yaml"}
 
 
@@ -47,7 +47,7 @@ def test_paper_configs_use_the_faithful_infogcn(capsys):
     for setting in ("ntu120/aux20.yaml", "ntu60/aux10.yaml", "pkummd2.yaml"):
         assert resolved(capsys, setting)["model"]["encoder"] == "infogcn"
     for setting in ("demo.yaml", "utdmhad.yaml"):
-        assert resolved(capsys, setting)["model"]["encoder"] == "infogcn_fast"
+        assert resolved(capsys, setting)["model"]["encoder"] == "infogcn_lite"
     cfg = resolved(capsys, "utdmhad.yaml", "encoders/infogcn.yaml")
     assert cfg["model"]["encoder"] == "infogcn" and cfg["data"]["persons"] == 1
 

@@ -23,7 +23,7 @@ def test_parameter_counts_match_the_published_model():
     assert isinstance(enc, InfoGCN)
     assert count(enc) == 1_344_011
     assert count(enc) + count(InfoBottleneckHead(256, 100)) == 1_567_087
-    assert count(build_encoder("infogcn_fast")) == 1_332_660  # the faster variant, for comparison
+    assert count(build_encoder("infogcn_lite")) == 1_332_660  # the faster variant, for comparison
 
 
 def test_kth_mode_on_a_chain():

@@ -44,7 +44,7 @@ def test_interaction_shapes():
 
 
 def make_model(**kw):
-    args = dict(num_classes=4, text_dim=32, encoder="infogcn_fast", encoder_args=TINY, jid_hidden=8, interaction_heads=2, lr=0.05,
+    args = dict(num_classes=4, text_dim=32, encoder="infogcn_lite", encoder_args=TINY, jid_hidden=8, interaction_heads=2, lr=0.05,
                 warmup_epochs=1)
     args.update(kw)
     m = CrossGLG(**args)

@@ -73,12 +73,12 @@ class SkeletonEncoder(nn.Module):
         return EncoderOutput(pooled, feats, joint_tokens(h, m), k_out)
 
 
-ENCODERS = {"infogcn": "crossglg.models.infogcn.InfoGCN", "infogcn_fast": "crossglg.models.infogcn_fast.InfoGCNFast",
+ENCODERS = {"infogcn": "crossglg.models.infogcn.InfoGCN", "infogcn_lite": "crossglg.models.infogcn_lite.InfoGCNLite",
             "stgcn": "crossglg.models.stgcn.STGCN"}
 
 
 def encoder_class(name: str) -> type:
-    """The class of an encoder by registry name (`infogcn`, `infogcn_fast`, `stgcn`) or dotted class path."""
+    """The class of an encoder by registry name (`infogcn`, `infogcn_lite`, `stgcn`) or dotted class path."""
     path = ENCODERS.get(name, name)
     module, _, cls = path.rpartition(".")
     if not module:
@@ -87,7 +87,7 @@ def encoder_class(name: str) -> type:
 
 
 def build_encoder(name: str, **kwargs) -> SkeletonEncoder:
-    """An encoder by registry name (`infogcn`, `infogcn_fast`, `stgcn`) or dotted class path."""
+    """An encoder by registry name (`infogcn`, `infogcn_lite`, `stgcn`) or dotted class path."""
     path = ENCODERS.get(name, name)
     enc = encoder_class(name)(**kwargs)
     if not isinstance(enc, SkeletonEncoder):

@@ -1,4 +1,5 @@
-"""`infogcn_fast`: a faster InfoGCN-style encoder (the project's first encoder).
+"""`infogcn_lite`: an InfoGCN-style encoder with per-sample attention (the project's
+first encoder; 0.91x InfoGCN's FLOPs).
 
 The same 9 blocks, widths 64,64,64,128(/2),128,128,256(/2),256,256 and multi-scale
 temporal convolutions as InfoGCN (Chi et al., CVPR 2022; `infogcn.py` is the faithful
@@ -14,8 +15,11 @@ one), but not the same network:
 - no information-bottleneck head (the task's classifier follows the encoder).
 
 At NTU settings it has 1,332,660 parameters (InfoGCN's encoder: 1,344,011) and 0.91x
-InfoGCN's FLOPs; its training step took 0.74-0.78x and its inference 0.71-0.73x
-InfoGCN's time on a CPU (batch 16, T=64, M=2). All results measured before the
+InfoGCN's FLOPs. Against the authors' published InfoGCN code its training step took
+0.74-0.78x and its inference 0.71-0.73x the time on a CPU (batch 16, T=64, M=2), but
+against this project's `infogcn` (same batch, same run, `make bench`) it is slower:
+1.19x the training step and 1.28x the inference time, its K=3 value projections
+costing more than per-frame attention saves. All results measured before the
 faithful encoder existed used this one.
 """
 
@@ -100,6 +104,6 @@ class InfoGCNBlock(GraphBlock):
         return torch.relu(self.gcn(h) + self.gcn_res(h))
 
 
-class InfoGCNFast(GraphEncoder):
+class InfoGCNLite(GraphEncoder):
     stem_cls = JointEmbedding
     block_cls = InfoGCNBlock
