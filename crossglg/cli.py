@@ -21,6 +21,7 @@ TOOL_COMMANDS = {
     "describe": "LLM text descriptions of every class (Anthropic API; --show prints the shipped file)",
     "embed": "fill the sentence-embedding cache of a data set's descriptions",
     "model-info": "parameters and FLOPs of a configured model",
+    "probe": "text-leak probe of fit runs: does the cross-modal branch use the skeleton?",
     "enroll": "add a new action to a gallery from one or a few recordings",
     "recognize": "recognise recordings against a gallery (no text needed)",
     "importance": "plot which joints the JID weighs most for a recording",

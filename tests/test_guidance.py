@@ -2,6 +2,8 @@
 the text-leak probe, the two fusions, text swap, exemplar-averaged top-1, paired
 intervals, the JID key-joint mass, the pseudo-novel protocol."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -154,3 +156,42 @@ def test_paired_table_reads_result_files(tmp_path):
     assert "| crossglg_gathered | 1.000 / 0.100 / 0.050 |" in text
     with pytest.raises(SystemExit, match="baseline"):
         paired.table(paired.load([tmp_path / "sweep"]), "nothing")
+
+
+def test_other_class_partner():
+    from crossglg.eval.probe import other_class_partner
+
+    y = torch.tensor([0, 0, 1, 2, 2])
+    g = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        p = other_class_partner(y, g)
+        assert (y[p] != y).all()
+    assert other_class_partner(torch.tensor([3, 3])).tolist() == [-1, -1]  # no other class in the batch
+
+
+def test_probe_command_on_a_fit_run(builtin_cache, tmp_path, capsys):
+    """`probe RUN` re-measures a finished run from its config.yaml and last.ckpt, and
+    names a folder that is not a run."""
+    import json
+
+    from crossglg.cli import main
+    from crossglg.train import run_lightning_cli
+
+    configs = Path(__file__).parent.parent / "configs"
+    root = tmp_path / "run"
+    run_lightning_cli(["fit", "--config", str(configs / "demo.yaml"), "--config", str(configs / "methods/crossglg_gathered.yaml"),
+                       f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16",
+                       '--model.encoder_args={"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}', "--model.jid_hidden=8",
+                       f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false", "--trainer.logger=false",
+                       "--trainer.max_epochs=1", "--trainer.limit_train_batches=2", "--trainer.check_val_every_n_epoch=1",
+                       "--model.exemplar_draws=20"])
+    saved = json.loads((root / "oneshot_validate.json").read_text())
+    assert saved["leak_probe"]["samples"] > 0 and 0 <= saved["exemplar_avg_top1"] <= 1
+    assert saved["floor"] is not None and saved["key_mass_uniform"] > 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        main(["probe", str(root), str(tmp_path / "nothing")])
+    assert e.value.code == 1  # the second folder is not a run
+    out, err = capsys.readouterr()
+    assert f"{root}: own " in out and "shuffled (another class)" in out
+    assert "config.yaml: not found" in err

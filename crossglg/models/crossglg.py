@@ -24,12 +24,14 @@ from torch import nn
 
 from ..eval.oneshot import (OneShotResult, distribution_calibration, episode_accuracy, evaluate_oneshot,
                             exemplar_averaged_top1, key_joint_mass)
-from ..eval.probe import text_leak_probe
+from ..eval.probe import probe_loader, text_leak_probe
 from .encoder import build_encoder, encoder_class
 from .interaction import CrossModalInteraction
 from .jid import JointImportance, calibration_loss
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
+#: Version 1 checkpoints were written when `infogcn` named today's `infogcn_lite`.
+READABLE_VERSIONS = (1, 2)
 
 
 class CrossGLG(L.LightningModule):
@@ -246,7 +248,7 @@ class CrossGLG(L.LightningModule):
                 res.floor_exemplar_avg = dm.floor_exemplar_averaged(h.exemplar_draws)
         if (stage == "validate" and final and h.leak_probe and self.interaction is not None
                 and hasattr(self, "joint_text") and dm is not None):
-            res.leak_probe = text_leak_probe(self, dm.aux_eval_dataloader())
+            res.leak_probe = text_leak_probe(self, probe_loader(dm.aux_eval_dataloader().dataset))
         if stage == "test":
             res.episode_mean, res.episode_ci95 = episode_accuracy(feats, y, h.eval_n_way, h.eval_k_shot,
                                                                   episodes=h.eval_episodes)
@@ -353,12 +355,13 @@ def load_inference_model(path: str | Path, map_location: str = "cpu") -> CrossGL
     """A trained model for inference (text-free), from a checkpoint; refuses other versions."""
     ckpt = torch.load(path, map_location=map_location, weights_only=True)
     version = ckpt.get("crossglg_version")
-    if version != CHECKPOINT_VERSION:
-        raise ValueError(f"{path}: checkpoint version {version}, this crossglg reads version {CHECKPOINT_VERSION}")
-    import inspect
-
+    if version not in READABLE_VERSIONS:
+        raise ValueError(f"{path}: checkpoint version {version}, this crossglg reads versions "
+                         f"{', '.join(map(str, READABLE_VERSIONS))}")
     accepted = inspect.signature(CrossGLG.__init__).parameters
     hp = {k: v for k, v in ckpt["hyper_parameters"].items() if k in accepted}  # LightningCLI adds its own keys
+    if version == 1 and hp.get("encoder", "infogcn") == "infogcn":
+        hp["encoder"] = "infogcn_lite"
     model = CrossGLG(**hp)
     state = {k: v for k, v in ckpt["state_dict"].items()}
     model.load_state_dict(state, strict=True)

@@ -75,10 +75,13 @@ class SkeletonEncoder(nn.Module):
 
 ENCODERS = {"infogcn": "crossglg.models.infogcn.InfoGCN", "infogcn_lite": "crossglg.models.infogcn_lite.InfoGCNLite",
             "stgcn": "crossglg.models.stgcn.STGCN"}
+#: Names that checkpoints written by earlier versions carry.
+ENCODER_ALIASES = {"infogcn_fast": "infogcn_lite"}
 
 
 def encoder_class(name: str) -> type:
     """The class of an encoder by registry name (`infogcn`, `infogcn_lite`, `stgcn`) or dotted class path."""
+    name = ENCODER_ALIASES.get(name, name)
     path = ENCODERS.get(name, name)
     module, _, cls = path.rpartition(".")
     if not module:
