@@ -33,8 +33,11 @@ ALL_AUX = {"ntu120_oneshot": 100, "ntu60_oneshot": 50}
 def method_of(settings: dict) -> str:
     name = {(False, False): "plain encoder", (True, False): "G2L only", (False, True): "L2G only",
             (True, True): "CrossGLG"}[(bool(settings["g2l"]), bool(settings["l2g"]))]
-    if settings.get("l2g") and settings.get("fusion") == "gathered":
-        name += " (gathered fusion" + (f", text swap {settings.get('text_swap')}" if settings.get("text_swap") else "") + ")"
+    if settings.get("l2g"):  # the default cross-modal branch: gathered fusion, text swap 0.5
+        if settings.get("fusion") == "residual":
+            name += " (residual fusion)"
+        elif settings.get("text_swap") not in (None, 0.5):
+            name += f" (text swap {settings.get('text_swap')})"
     if settings.get("descriptions"):
         name += f" [text: {Path(str(settings['descriptions'])).stem}]"
     return name + (" + distillation" if settings.get("distill") else "")

@@ -48,12 +48,13 @@ class CrossGLG(L.LightningModule):
         lr, momentum, weight_decay, warmup_epochs, milestones, gamma: SGD (Nesterov) schedule.
         eval_episodes / eval_n_way / eval_k_shot: the episode metric at test.
         calibration_at_test: also report distribution calibration at test.
-        fusion: how the cross-modal branch fuses text and skeleton, `residual` (the
-            paper's wording; the text reaches the classifier) or `gathered` (only what
-            the text queries gather from the skeleton does); see `models/interaction.py`.
+        fusion: how the cross-modal branch fuses text and skeleton, `gathered` (default:
+            only what the text queries gather from the skeleton reaches the classifier)
+            or `residual` (the paper's wording; the text itself reaches the classifier,
+            which then names the class without the skeleton); see `models/interaction.py`.
         text_swap: probability, per training sample, that the cross-modal branch gets a
             random other auxiliary class's text while `L_c` keeps the true label, so the
-            label cannot be read from the text.
+            label cannot be read from the text (default 0.5; 0 with `residual` is the paper).
         exemplar_draws: random exemplar sets for the exemplar-averaged top-1 (0 = off).
         head: the shared classifier, `mlp` (Linear-ReLU-Dropout-Linear) or `ib`, InfoGCN's
             information-bottleneck head (`models/infogcn.py`) with its losses weighted by
@@ -74,8 +75,8 @@ class CrossGLG(L.LightningModule):
                  lr: float = 0.1, momentum: float = 0.9, weight_decay: float = 5e-4, warmup_epochs: int = 5,
                  milestones: list[int] | None = None, gamma: float = 0.1,
                  eval_episodes: int = 600, eval_n_way: int = 5, eval_k_shot: int = 1,
-                 calibration_at_test: bool = True, plots: bool = True, fusion: str = "residual",
-                 text_swap: float = 0.0, exemplar_draws: int = 200, leak_probe: bool = True,
+                 calibration_at_test: bool = True, plots: bool = True, fusion: str = "gathered",
+                 text_swap: float = 0.5, exemplar_draws: int = 200, leak_probe: bool = True,
                  head: str = "mlp", ib_noise_ratio: float = 0.1, ib_lambda1: float = 1e-4, ib_lambda2: float = 0.1,
                  embedding: str = "pooled", persons: int = 2):
         super().__init__()
