@@ -337,7 +337,7 @@ class CrossGLG(L.LightningModule):
         if res.leak_probe is not None:
             p = res.leak_probe
             extra.append(f"text-leak probe, cross-modal top-1 on auxiliary samples: own {p['own']:.3f}, "
-                         f"shuffled skeleton {p['shuffled']:.3f}, zero skeleton {p['zero']:.3f}")
+                         f"another class's skeleton {p['shuffled']:.3f}, zero skeleton {p['zero']:.3f}")
         dm = self.trainer.datamodule
         if res.floor is None and dm is not None and hasattr(dm, "floor"):
             res.floor = dm.floor()
