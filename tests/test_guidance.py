@@ -46,7 +46,9 @@ def test_residual_fusion_reads_the_class_from_the_text():
     p = _train_cross_modal("residual", 0.0, signal=0.0)
     assert p["own"] == 1.0 and p["zero"] == 1.0 and p["samples"] == 24
     q = _train_cross_modal("gathered", 0.5, signal=0.0)
-    assert q["own"] <= 0.3 and q["shuffled"] <= 0.3 and q["zero"] <= 0.3  # chance: 0.25
+    # no skeleton, or another class's: at or below chance (0.25). With its own noise it
+    # may be right, by memorising the 24 skeletons, which is reading the skeleton.
+    assert q["shuffled"] <= 0.3 and q["zero"] <= 0.3
 
 
 def test_gathered_fusion_with_text_swap_cannot_classify_from_text():
