@@ -6,7 +6,7 @@ install:
 	$(PYTHON) -m pip install -e '.[dev]'
 
 test:
-	$(PYTHON) -m pytest -q tests
+	$(PYTHON) -m pytest tests
 
 demo:
 	$(PYTHON) -m crossglg fit --config configs/demo.yaml

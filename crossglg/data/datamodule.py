@@ -176,6 +176,11 @@ class SkeletonDataModule(L.LightningDataModule):
         """`(K, V)`: 1 on the key joints that the descriptions give each evaluated
         (novel) class, for diagnostics of the JID only (inference uses no text);
         None without descriptions."""
+        if not hasattr(self, "_key_mask"):  # read once: the evaluation asks at every validation
+            self._key_mask = self._read_key_mask()
+        return self._key_mask
+
+    def _read_key_mask(self) -> torch.Tensor | None:
         from ..text.schema import load_descriptions
 
         try:
