@@ -1,8 +1,12 @@
-PYTHON ?= python
+VENV ?= .venv
+# An active virtual environment is used as it is; otherwise `make install` creates .venv
+# (a stock Debian/Ubuntu Python refuses system-wide installs, PEP 668) and every target uses it.
+PYTHON ?= $(if $(VIRTUAL_ENV),python,$(VENV)/bin/python)
 
-.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-text utdmhad-text-sources
+.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources
 
 install:
+	@if [ "$(PYTHON)" = "$(VENV)/bin/python" ] && [ ! -x "$(PYTHON)" ]; then python3 -m venv $(VENV); fi
 	$(PYTHON) -m pip install -e '.[dev]'
 
 test:
@@ -16,9 +20,16 @@ bench-data:
 
 bench:
 	$(PYTHON) experiments/bench.py
+	$(PYTHON) experiments/bench_recognize.py
 
 ablation-utdmhad:
-	$(PYTHON) experiments/ablation.py --config configs/utdmhad.yaml --seeds 0 1 2
+	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_ablation.yaml
+	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_ablation --out results/utdmhad_ablation.md
+
+# Encoder x method on UTD-MHAD (InfoGCN as published beside InfoGCN-lite), paired by seed.
+utdmhad-encoders:
+	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_encoders.yaml
+	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_text results/sweeps/utdmhad_encoders --baseline plain@infogcn_lite --out results/utdmhad_encoders.md
 
 # The UTD-MHAD text-guidance table (resumable: finished runs are skipped, an interrupted one resumes).
 utdmhad-text:

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from lightning.pytorch.callbacks import BasePredictionWriter
 
-from .data.cache import atomic_write_text
+from .io import atomic_save_npy, atomic_write_text
+from .eval.evaluation import gather_in_order
 from .eval.oneshot import cosine, exemplars_by_class
 
 
@@ -21,7 +22,7 @@ class Distillation(L.Callback):
     """Sets the model's `distill_weight` at the start of every training epoch: 0
     before `start_epoch`, then rising linearly to `max_weight` over `warmup_epochs`.
     The loss itself (logit KL at the model's temperature plus feature cosine, teacher
-    detached) lives in `CrossGLG.losses`; it needs the cross-modal branch (`l2g`)."""
+    detached) lives in `CrossGLGNet.distillation_loss`; it needs the cross-modal branch (`l2g`)."""
 
     def __init__(self, max_weight: float = 1.0, start_epoch: int = 0, warmup_epochs: int = 10):
         self.max_weight, self.start_epoch, self.warmup_epochs = max_weight, start_epoch, warmup_epochs
@@ -33,7 +34,7 @@ class Distillation(L.Callback):
         return self.max_weight * min(1.0, ramp)
 
     def on_fit_start(self, trainer, pl_module) -> None:
-        if getattr(pl_module, "interaction", None) is None:
+        if pl_module.net.interaction is None:
             raise ValueError("Distillation needs the cross-modal branch: set model.l2g: true")
 
     def on_train_epoch_start(self, trainer, pl_module) -> None:
@@ -58,13 +59,14 @@ class OneShotPredictionWriter(BasePredictionWriter):
     def write_on_epoch_end(self, trainer, pl_module, predictions, batch_indices) -> None:
         outs = predictions[0] if predictions and isinstance(predictions[0], list) else predictions
         feats, y, idx, ex = (torch.cat([o[k] for o in outs]) for k in ("features", "y", "index", "exemplar"))
-        gathered = pl_module.gather_in_order(feats.float(), y, idx, ex)  # a collective: every rank
+        gathered = gather_in_order(pl_module, feats.float(), y, idx, ex)  # a collective: every rank
+        out = Path(self.out_dir or trainer.log_dir or trainer.default_root_dir)  # log_dir too is a collective
         if trainer.is_global_zero:
-            self._write(trainer, *(t.cpu() for t in gathered))
+            self._write(trainer, out, *(t.cpu() for t in gathered))
 
-    def _write(self, trainer, feats: torch.Tensor, y: torch.Tensor, idx: torch.Tensor, ex: torch.Tensor) -> None:
+    def _write(self, trainer, out: Path, feats: torch.Tensor, y: torch.Tensor, idx: torch.Tensor,
+               ex: torch.Tensor) -> None:
         dm = trainer.datamodule
-        out = Path(self.out_dir or trainer.log_dir or trainer.default_root_dir)
         out.mkdir(parents=True, exist_ok=True)
         names = [dm.cache.names[int(dm.eval_set.indices[int(i)])] for i in idx]
         classes = dm.novel_class_names()
@@ -78,9 +80,7 @@ class OneShotPredictionWriter(BasePredictionWriter):
             w.writerow([names[i], classes[int(y[i])], "exemplar" if ex[i] else "query", classes[int(pred[i])],
                         f"{float(best[i]):.4f}", int(pred[i] == y[i])])
         atomic_write_text(out / "predictions.csv", buf.getvalue())
-        npy = io.BytesIO()
-        np.save(npy, feats.numpy())
-        atomic_write_text(out / "embeddings.npy", npy.getvalue())
+        atomic_save_npy(out / "embeddings.npy", feats.numpy())
         queries = ~ex
         acc = float((pred == y)[queries].float().mean())
         print(f"{out / 'predictions.csv'}: {int(queries.sum())} queries, one-shot top-1 {acc:.3f}; "

@@ -1,6 +1,16 @@
 """Using a trained model: teach it new actions from one (or a few) recordings and
 recognise recordings against them, with no text (the text-free branch only).
 
+Recordings come in any layout `data/recordings.py` reads (NTU `.skeleton`, Kinect v1,
+MSR Action3D, Human3.6M-17 from 3D pose lifters, MediaPipe Pose, NTU-ordered arrays),
+as files, directories or glob patterns. They are read and embedded in batches, so
+memory does not grow with their number; a file that cannot be read is reported and
+skipped. In Python:
+
+    rec = Recognizer("runs/utdmhad/checkpoints/last.ckpt")
+    rec.enroll("wave", [wave_array], layout="kinect1")     # (T, 20, 3) arrays, no files needed
+    rec.recognize([unknown_array], layout="kinect1")       # [[("wave", 0.93), ...]]
+
 A gallery is a JSON file: the fingerprint of the model that embedded it, the
 embedding size, and per action its name, the recordings it was enrolled from and
 their embeddings (the action's prototype is their mean). It is written atomically
@@ -9,19 +19,23 @@ and enrolling never drops existing entries.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .data.cache import atomic_write_text
-from .data.ntu import read_skeleton_file
+from .data.errors import SkeletonFormatError
+from .data.recordings import EXTENSIONS, from_array, read_recording
 from .data.transforms import SampleTransform
 from .eval.oneshot import cosine
+from .io import atomic_write_text
 
 GALLERY_SCHEMA = "crossglg.gallery/v1"
+RECORDING_SUFFIXES = (*EXTENSIONS, ".npy", ".npz", ".txt")
 
 
 class GalleryError(ValueError):
@@ -39,32 +53,85 @@ def model_fingerprint(model) -> str:
 
 
 def load_model(ckpt: str | Path):
-    """The inference model and its evaluation transform (window, persons, stream of
-    the data it was trained on)."""
-    from .models.crossglg import load_inference_model
+    """The inference network and its evaluation transform (window, persons, stream
+    of the data it was trained on)."""
+    from .models.checkpoint import load_inference_model, read_checkpoint
 
     path = Path(ckpt)
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
     model = load_inference_model(path)
-    dm = torch.load(path, map_location="cpu", weights_only=True).get("datamodule_hyper_parameters") or {}
+    dm = read_checkpoint(path).get("datamodule_hyper_parameters") or {}
     transform = SampleTransform(window=dm.get("window", 64), train=False, stream=dm.get("stream", "joint"),
                                 persons=dm.get("persons", 2))
     return model, transform
 
 
-def embed_files(model, transform, files: list[str | Path]) -> np.ndarray:
-    """`(len(files), C)` text-free embeddings of NTU-format recordings."""
-    xs = [torch.from_numpy(transform(read_skeleton_file(f), None)) for f in files]
-    with torch.no_grad():
-        return model.embed(torch.stack(xs)).numpy()
+def expand_inputs(items: Iterable[str | Path]) -> list[Path]:
+    """Files as given; directories as every recording below them (by extension,
+    sorted); glob patterns (`*`, `?`, `[`) as their matches. A name that matches
+    nothing is an error."""
+    out: list[Path] = []
+    for item in map(str, items):
+        if any(c in item for c in "*?["):
+            found = sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file())
+        elif Path(item).is_dir():
+            found = sorted(p for p in Path(item).rglob("*") if p.suffix in RECORDING_SUFFIXES and p.is_file())
+        else:
+            found = [Path(item)]
+        if not found:
+            raise FileNotFoundError(f"{item}: no recordings found")
+        out += found
+    return out
+
+
+def embed_batches(model, transform, samples: Iterable[tuple[str, object]], layout: str | None = None,
+                  batch_size: int = 64) -> Iterator[tuple[list[str], np.ndarray, list[tuple[str, str]]]]:
+    """Embed `(name, path or array)` pairs in batches: yields the names that were
+    embedded, their embeddings `(n, C)`, and `(name, problem)` for those skipped.
+    Only one batch of recordings is in memory at a time."""
+    names, xs, failed = [], [], []
+
+    def flush():
+        with torch.no_grad():
+            emb = model.embed(torch.from_numpy(np.stack(xs))).numpy() if xs else np.zeros((0, 0), np.float32)
+        return names[:], emb, failed[:]
+
+    for name, item in samples:
+        try:
+            raw = from_array(item, layout, where=name) if isinstance(item, np.ndarray) else read_recording(item, layout)
+            xs.append(transform(raw, None))
+            names.append(name)
+        except (SkeletonFormatError, FileNotFoundError, ValueError) as e:
+            failed.append((name, str(e)))
+        if len(xs) == batch_size:
+            yield flush()
+            names, xs, failed = [], [], []
+    if xs or failed:
+        yield flush()
+
+
+def embed_recordings(model, transform, files: list[str | Path], layout: str | None = None, batch_size: int = 64,
+                     progress: bool = False) -> tuple[list[str], np.ndarray, list[tuple[str, str]]]:
+    """All of `files` embedded: (names embedded, `(n, C)`, skipped `(name, problem)`)."""
+    from tqdm import tqdm
+
+    names, embs, failed = [], [], []
+    bar = tqdm(total=len(files), desc="embedding recordings", unit="file", disable=not progress)
+    for n, e, f in embed_batches(model, transform, ((str(p), p) for p in files), layout, batch_size):
+        names += n
+        embs += [e] if len(n) else []
+        failed += f
+        bar.update(len(n) + len(f))
+    bar.close()
+    return names, (np.concatenate(embs) if embs else np.zeros((0, 0), np.float32)), failed
 
 
 class Gallery:
-    def __init__(self, path: str | Path, fingerprint: str, dim: int):
-        self.path, self.fingerprint, self.dim = Path(path), fingerprint, dim
+    def __init__(self, path: str | Path | None, fingerprint: str, dim: int):
+        self.path, self.fingerprint, self.dim = (Path(path) if path else None), fingerprint, dim
         self.actions: dict[str, dict] = {}
-        if self.path.exists():
+        if self.path is not None and self.path.exists():
             try:
                 data = json.loads(self.path.read_text())
             except json.JSONDecodeError as e:
@@ -87,7 +154,7 @@ class Gallery:
 
     def prototypes(self) -> tuple[list[str], torch.Tensor]:
         if not self.actions:
-            raise GalleryError(f"{self.path}: the gallery is empty; enroll an action first")
+            raise GalleryError(f"{self.path or 'the gallery'}: the gallery is empty; enroll an action first")
         names = sorted(self.actions)
         return names, torch.tensor(np.stack([np.mean(self.actions[n]["embeddings"], axis=0) for n in names]),
                                    dtype=torch.float32)
@@ -104,67 +171,29 @@ def recognize(gallery: Gallery, embeddings: np.ndarray, top: int = 3) -> list[li
     return out
 
 
-def add_commands(sub) -> None:
-    e = sub.add_parser("enroll", help="add a new action to a gallery from one or a few recordings")
-    e.add_argument("--ckpt", required=True)
-    e.add_argument("--gallery", required=True)
-    e.add_argument("--name", required=True, help="the action's name")
-    e.add_argument("files", nargs="+", help="NTU-format .skeleton recordings of the action")
-    e.set_defaults(func=_enroll)
-    r = sub.add_parser("recognize", help="recognise recordings against a gallery (no text needed)")
-    r.add_argument("--ckpt", required=True)
-    r.add_argument("--gallery", required=True)
-    r.add_argument("--top", type=int, default=3)
-    r.add_argument("files", nargs="+")
-    r.set_defaults(func=_recognize)
-    i = sub.add_parser("importance", help="plot which joints the JID weighs most for a recording")
-    i.add_argument("--ckpt", required=True)
-    i.add_argument("--out", required=True, help="PNG to write")
-    i.add_argument("file")
-    i.set_defaults(func=_importance)
+class Recognizer:
+    """A trained model and a gallery, for Python: enroll arrays or files as actions,
+    recognise arrays or files. `gallery=None` keeps the gallery in memory."""
 
+    def __init__(self, ckpt: str | Path, gallery: str | Path | None = None):
+        self.model, self.transform = load_model(ckpt)
+        self.gallery = Gallery(gallery, model_fingerprint(self.model), self.model.encoder.out_channels)
 
-def _open(args):
-    model, transform = load_model(args.ckpt)
-    return model, transform, Gallery(args.gallery, model_fingerprint(model), model.encoder.out_channels)
+    def _embed(self, recordings, layout: str | None) -> np.ndarray:
+        items = [(f"array {i}" if isinstance(r, np.ndarray) else str(r), r) for i, r in enumerate(recordings)]
+        embs = []
+        for _, e, failed in embed_batches(self.model, self.transform, items, layout):
+            if failed:
+                raise ValueError(failed[0][1])  # the message names the file or the array
+            embs.append(e)
+        return np.concatenate(embs)
 
+    def enroll(self, name: str, recordings: list, layout: str | None = None) -> None:
+        """Add recordings (arrays in `layout`, or files) of an action."""
+        self.gallery.add(name, [f"array {i}" if isinstance(r, np.ndarray) else str(r) for i, r in enumerate(recordings)],
+                         self._embed(recordings, layout))
+        if self.gallery.path is not None:
+            self.gallery.save()
 
-def _enroll(args) -> int:
-    model, transform, gallery = _open(args)
-    emb = embed_files(model, transform, args.files)
-    gallery.add(args.name, args.files, emb)
-    gallery.save()
-    n = len(gallery.actions[args.name]["files"])
-    print(f"enrolled {args.name!r} from {len(args.files)} recording(s) ({n} in all); "
-          f"{len(gallery.actions)} action(s) in {args.gallery}")
-    return 0
-
-
-def _recognize(args) -> int:
-    if not Path(args.gallery).exists():
-        raise FileNotFoundError(f"no gallery at {args.gallery}: enroll an action first")
-    model, transform, gallery = _open(args)
-    for f, ranked in zip(args.files, recognize(gallery, embed_files(model, transform, args.files), args.top)):
-        best, sim = ranked[0]
-        others = ", ".join(f"{n} ({s:.3f})" for n, s in ranked)
-        print(f"{f}: {best} (cosine {sim:.3f}); top-{len(ranked)}: {others}")
-    return 0
-
-
-def _importance(args) -> int:
-    from .eval.plots import joint_importance_png
-
-    model, transform = load_model(args.ckpt)
-    if model.jid is None:
-        raise GalleryError(f"{args.ckpt}: this model has no JID (trained with g2l off)")
-    raw = read_skeleton_file(args.file)
-    x = torch.from_numpy(transform(raw, None))[None]
-    with torch.no_grad():
-        k = model(x).k_out[0].numpy()
-    xy = raw[:2, 0, :, 0].T  # first frame, first body: (V, 2) x and y
-    path = joint_importance_png(k, xy, args.out, f"JID joint importance: {Path(args.file).name}")
-    top = np.argsort(-k)[:5]
-    from .data.layout import NTU_JOINTS
-
-    print(f"wrote {path}; most important joints: " + ", ".join(f"{NTU_JOINTS[j]} ({k[j]:.3f})" for j in top))
-    return 0
+    def recognize(self, recordings: list, layout: str | None = None, top: int = 3) -> list[list[tuple[str, float]]]:
+        return recognize(self.gallery, self._embed(recordings, layout), top)

@@ -25,6 +25,9 @@ from pathlib import Path
 
 import yaml
 
+from .io import atomic_write_text
+from .run_result import read_result
+
 
 def expand(sweep: dict) -> list[dict[str, object]]:
     """The grid of a sweep: one dict of parameter values per run, in a stable order."""
@@ -87,43 +90,6 @@ def command_for(sweep: dict, params: dict, root: Path) -> list[str]:
     return cmd
 
 
-def settings_of(config: dict) -> dict:
-    """What a run actually used, from its resolved LightningCLI config."""
-    model, data, trainer = config.get("model", {}), config.get("data", {}), config.get("trainer", {})
-    callbacks = trainer.get("callbacks") or []
-    return {"dataset": data.get("dataset"), "aux_classes": data.get("aux_classes"),
-            "encoder": model.get("encoder"), "g2l": model.get("g2l"), "l2g": model.get("l2g"),
-            "fusion": model.get("fusion"), "text_swap": model.get("text_swap"),
-            "descriptions": data.get("descriptions"), "protocol": data.get("protocol"),
-            "distill": any(str(cb.get("class_path", "")).endswith("Distillation") for cb in callbacks),
-            "seed": config.get("seed_everything"), "max_epochs": trainer.get("max_epochs")}
-
-
-def collect(root: Path, params: dict, stdout: str) -> dict:
-    files = sorted(root.rglob("oneshot_validate.json"), key=lambda p: p.stat().st_mtime)
-    if not files:
-        raise RuntimeError(f"{root}: the run produced no one-shot result")
-    res = json.loads(files[-1].read_text())
-    res["params"] = params
-    configs = sorted((p for p in root.rglob("config.yaml") if "wandb" not in p.parts), key=lambda p: p.stat().st_mtime)
-    if configs:
-        res["settings"] = settings_of(yaml.safe_load(configs[-1].read_text()))
-    if res.get("floor") is None:  # results written before the floor was part of the result file
-        res["floor"] = next((float(ln.split(":")[-1].split(",")[0]) for ln in stdout.splitlines()
-                             if "floor (raw" in ln), None)
-    res["commit"] = _commit()
-    return res
-
-
-def _commit() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             cwd=Path(__file__).resolve().parent)
-        return out.stdout.strip() or None
-    except OSError:
-        return None
-
-
 def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 0, extra: list[str] | None = None,
               log=print) -> list[dict]:
     sweep = yaml.safe_load(Path(path).read_text())
@@ -167,10 +133,8 @@ def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 
             if proc.returncode != 0:
                 tail = (root / "stderr.log").read_text()[-2000:]
                 raise RuntimeError(f"run {root} failed (exit {proc.returncode}):\n{tail}")
-            res = collect(root, params, (root / "stdout.log").read_text())
-            tmp = root / "result.json.tmp"
-            tmp.write_text(json.dumps(res))
-            os.replace(tmp, root / "result.json")
+            res = dict(read_result(root), params=params)  # the run wrote it; the sweep adds its grid point
+            atomic_write_text(root / "result.json", json.dumps(res, indent=1))
             results.append(res)
             log(f"[{done}/{len(grid)}] {slug(params, varying)}: one-shot top-1 {res['top1']:.3f}")
     return results

@@ -18,7 +18,7 @@ from pathlib import Path
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 
 from .data.datamodule import SkeletonDataModule
-from .models.crossglg import CrossGLG
+from .task import CrossGLG
 
 
 def _has_wandb_key() -> bool:
@@ -59,6 +59,26 @@ class LogConfig(SaveConfigCallback):
 
 
 class CrossGLGCLI(LightningCLI):
+    """LightningCLI with the data-to-model links, the run folder's defaults, and the
+    run's `result.json` (`crossglg.run_result`) in the run folder
+    (`trainer.default_root_dir`) after `fit` and `test`."""
+
+    def after_fit(self) -> None:
+        self._write_result("validate")
+
+    def after_test(self) -> None:
+        self._write_result("test")
+
+    def _write_result(self, stage: str) -> None:
+        from .eval.report import summary
+        from .run_result import write_result
+
+        res = self.model.results.get(stage)
+        if res is None or not self.trainer.is_global_zero:
+            return
+        draws = self.model.hparams.exemplar_draws
+        write_result(self.trainer.default_root_dir, summary(stage, res, self.trainer.current_epoch, draws), self.config[self.subcommand].as_dict())
+
     def add_arguments_to_parser(self, parser) -> None:
         parser.link_arguments("data.num_aux_classes", "model.num_classes", apply_on="instantiate")
         parser.link_arguments("data.text_dim", "model.text_dim", apply_on="instantiate")

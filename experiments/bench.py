@@ -23,7 +23,7 @@ import time
 import torch
 
 from crossglg.models.commands import model_info
-from crossglg.models.crossglg import CrossGLG
+from crossglg.models.network import CrossGLGNet
 
 
 def timed(fn, repeats: int, device: str) -> float:
@@ -44,9 +44,8 @@ def timed(fn, repeats: int, device: str) -> float:
 def measure(encoder: str, variant: str, batch: int, repeats: int, device: str, bf16: bool, compile_: bool) -> dict:
     torch.manual_seed(0)
     crossglg = variant == "crossglg"
-    m = CrossGLG(num_classes=100, text_dim=384, encoder=encoder, g2l=crossglg, l2g=crossglg).to(device)
-    m.register_buffer("joint_text", torch.randn(100, 25, 384, device=device), persistent=False)
-    m.register_buffer("k_gt", torch.softmax(torch.randn(100, 25, device=device), 1), persistent=False)
+    m = CrossGLGNet(num_classes=100, text_dim=384, encoder=encoder, g2l=crossglg, l2g=crossglg).to(device)
+    text = (torch.randn(100, 25, 384, device=device), torch.softmax(torch.randn(100, 25, device=device), 1))
     x = torch.randn(batch, 3, 64, 25, 2, device=device)
     y = torch.randint(0, 100, (batch,), device=device)
     opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, nesterov=True)
@@ -57,7 +56,7 @@ def measure(encoder: str, variant: str, batch: int, repeats: int, device: str, b
     def step():
         opt.zero_grad(set_to_none=True)
         with ctx():
-            loss = losses(x, y)["loss"]
+            loss = losses(x, y, *text)["loss"]
         loss.backward()
         opt.step()
 

@@ -5,7 +5,7 @@
 
 Reads every `<sweep>/<run>/result.json` (written by `python -m crossglg sweep`); a
 run's row is its `config` parameter (the overlay's file stem), its seed is
-`seed_everything`. For each row: per-seed exemplar-averaged top-1 (the number that
+`seed_everything` (`<overlay>@<encoder>` when the runs use several encoders). For each row: per-seed exemplar-averaged top-1 (the number that
 decides, mean over random exemplar draws), the protocol's fixed-exemplar top-1 (the
 headline), and the paired difference to the baseline over the seeds both have, with
 its 95 % interval (Student t and paired bootstrap). Also the text-leak probe and the
@@ -23,16 +23,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crossglg.eval.stats import paired_difference  # noqa: E402
+from crossglg.io import atomic_write_text  # noqa: E402
 
 
 def load(roots: list[Path]) -> dict[str, dict[int, dict]]:
-    rows: dict[str, dict[int, dict]] = defaultdict(dict)
+    """Rows by method overlay (`config` stem), then seed. When the runs use more than
+    one encoder, a row is `<overlay>@<encoder>` (e.g. `plain@infogcn`)."""
+    runs = []
     for root in roots:
         for f in sorted(root.glob("*/result.json")):
             r = json.loads(f.read_text())
             p = r.get("params", {})
-            row = Path(str(p.get("config", "default"))).stem
-            rows[row][int(p.get("seed_everything", 0))] = r
+            runs.append((Path(str(p.get("config", "default"))).stem, int(p.get("seed_everything", 0)),
+                         (r.get("settings") or {}).get("encoder"), r))
+    several = len({enc for *_, enc, _ in runs}) > 1
+    rows: dict[str, dict[int, dict]] = defaultdict(dict)
+    for row, seed, enc, r in runs:
+        rows[f"{row}@{enc}" if several else row][seed] = r
     return rows
 
 
@@ -94,10 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     text = table(load(a.sweeps), a.baseline)
     if a.out:
-        a.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = a.out.with_suffix(a.out.suffix + ".tmp")
-        tmp.write_text(text)
-        tmp.replace(a.out)
+        atomic_write_text(a.out, text)
     print(text)
 
 

@@ -1,12 +1,20 @@
 import os
+import tempfile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("WANDB_MODE", "offline")
+# Nothing a test runs writes under the home folder: caches and wandb's files go to a scratch folder.
+_SCRATCH = tempfile.mkdtemp(prefix="crossglg-tests-")
+for _var, _sub in (("CROSSGLG_CACHE", "crossglg"), ("WANDB_DIR", "wandb"), ("WANDB_CACHE_DIR", "wandb-cache"),
+                   ("WANDB_CONFIG_DIR", "wandb-config"), ("MPLCONFIGDIR", "matplotlib"), ("HF_HOME", "hf")):
+    os.environ[_var] = os.path.join(_SCRATCH, _sub)
 
 import numpy as np
 import pytest
 
-from crossglg.data.datasets import SHARED_DATA
+from helpers import SHARED_DATA
+
+os.environ.setdefault("CROSSGLG_SHARED_DATA", str(SHARED_DATA))  # for the CLI runs in subprocesses
 from crossglg.data.ntu import format_ntu_skeleton
 
 UTD_DIR = SHARED_DATA / "utd-mhad" / "Skeleton"

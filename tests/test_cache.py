@@ -113,3 +113,23 @@ def test_official_missing_lists(tmp_path):
     s = prepare("ntu120", raw, tmp_path / "c", progress=False)  # missing_list="auto": the official list
     assert s["samples"] == 1 and s["skipped"] == 1
     assert SkeletonCache(tmp_path / "c").names == ["S001C002P005R002A009"]
+
+
+def test_two_processes_preparing_one_cache(tmp_path):
+    """Two `prepare` commands started together on one output folder: one prepares,
+    the other waits and then finds the cache up to date; both succeed and the cache
+    loads, every sample equal to its file."""
+    files = make_raw(tmp_path / "raw", 400)  # long enough to prepare that the two overlap
+    cmd = [sys.executable, "-m", "crossglg", "prepare", "ntu60", "--raw-dir", str(tmp_path / "raw"),
+           "--out", str(tmp_path / "cache"), "--workers", "0", "--missing-list", "none"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1][-1500:] for o in outs]
+    said = sorted((o[0].strip().splitlines()[-1] for o in outs), key=lambda line: "up to date" in line)
+    assert "400 samples" in said[0] and "up to date" not in said[0]  # the one that prepared
+    assert said[1].endswith("up to date (400 samples, 0 skipped)")  # the one that waited
+    assert "another process is preparing this cache" in "".join(o[0] for o in outs)
+    cache = SkeletonCache(tmp_path / "cache")
+    assert len(cache) == 400
+    for f in files[::17]:
+        np.testing.assert_array_equal(cache[cache.index_of(f.name.split(".")[0])], read_skeleton_file(f))

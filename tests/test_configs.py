@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from crossglg.train import run_lightning_cli
+from helpers import TINY_ARG
 
 CONFIGS = Path(__file__).parent.parent / "configs"
 
@@ -94,9 +95,10 @@ def test_fit_then_predict_through_the_cli(builtin_cache, tmp_path, capsys):
     root = tmp_path / "run"
     common = ["--config", str(CONFIGS / "demo.yaml"), "--config", str(CONFIGS / "methods/g2l.yaml"),
               f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16",
-              '--model.encoder_args={"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}', "--model.jid_hidden=8",
+              TINY_ARG, "--model.jid_hidden=8",
               f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false"]
     run_lightning_cli(["fit", *common, "--trainer.max_epochs=1", "--trainer.limit_train_batches=2",
+                       "--trainer.log_every_n_steps=1",
                        "--trainer.check_val_every_n_epoch=1", "--trainer.logger=lightning.pytorch.loggers.CSVLogger",
                        f"--trainer.logger.save_dir={root}"])
     assert "one-shot top-1" in capsys.readouterr().out
@@ -107,16 +109,28 @@ def test_fit_then_predict_through_the_cli(builtin_cache, tmp_path, capsys):
     assert hparams["cli/trainer/max_epochs"] == 1 and hparams["cli/seed_everything"] == 0
     assert (log_dir / "config.yaml").is_file() and (log_dir / "confusion_validate.png").is_file()
     assert (log_dir / "joint_importance_validate.png").is_file()
+    result = json.loads((root / "result.json").read_text())  # every run writes it: settings, numbers, seed, commit
+    validated = json.loads((log_dir / "oneshot_validate.json").read_text())
+    assert result["top1"] == validated["top1"] and result["exemplar_avg_top1"] == validated["exemplar_avg_top1"]
+    assert result["floor"] == validated["floor"] and result["seed"] == 0 and result["commit"]
+    assert result["settings"]["g2l"] is True and result["settings"]["l2g"] is False
 
     # predict: the same checkpoint, every evaluation sample embedded and matched to its nearest exemplar
     run_lightning_cli(["predict", *common, "--trainer.logger=false", f"--ckpt_path={root / 'checkpoints' / 'last.ckpt'}"])
     rows = list(csv.DictReader(open(root / "predictions.csv")))
-    validated = json.loads((log_dir / "oneshot_validate.json").read_text())
     queries = [r for r in rows if r["role"] == "query"]
     assert len(queries) == validated["queries"] and sum(r["role"] == "exemplar" for r in rows) == validated["classes"]
     assert sum(int(r["correct"]) for r in queries) / len(queries) == pytest.approx(validated["top1"], abs=1e-6)
-    assert rows[0]["sample"] == "S001C002P001R001A001" and rows[0]["true"] == rows[0]["predicted"]
-    assert np.load(root / "embeddings.npy").shape == (len(rows), 16)
+    # each row's prediction is its nearest exemplar by cosine in the written embeddings
+    emb = np.load(root / "embeddings.npy")
+    assert emb.shape == (len(rows), 16) and rows[0]["sample"] == "S001C002P001R001A001"
+    unit = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+    ex_rows = [i for i, r in enumerate(rows) if r["role"] == "exemplar"]
+    sims = unit @ unit[ex_rows].T  # (N, classes), exemplar j is class rows[ex_rows[j]]["true"]
+    column = {rows[i]["true"]: j for j, i in enumerate(ex_rows)}
+    chosen = np.array([sims[i, column[r["predicted"]]] for i, r in enumerate(rows)])
+    assert np.all(chosen >= sims.max(1) - 1e-5)  # the predicted class is the nearest (up to float ties)
+    assert np.allclose(chosen, [float(r["similarity"]) for r in rows], atol=1e-4)
 
 
 def test_model_info_reads_layered_configs(capsys):

@@ -13,7 +13,7 @@ from crossglg.eval.oneshot import (evaluate_oneshot, exemplar_averaged_top1, exe
 from crossglg.eval.probe import text_leak_probe
 from crossglg.eval.stats import paired_difference
 from crossglg.models.interaction import CrossModalInteraction
-from test_model import make_model
+from helpers import TINY_ARG, tiny_net, tiny_text
 
 
 def _class_signal_batch(n_per_class=6, classes=4, t=8, signal=1.0):
@@ -28,15 +28,15 @@ def _class_signal_batch(n_per_class=6, classes=4, t=8, signal=1.0):
 
 def _train_cross_modal(fusion, text_swap, signal=1.0, steps=60):
     torch.manual_seed(0)
-    m = make_model(fusion=fusion, text_swap=text_swap, g2l=False, w_c=1.0, dropout=0.0)
+    m, text = tiny_net(fusion=fusion, text_swap=text_swap, g2l=False, w_c=1.0, dropout=0.0), tiny_text()
     x, y = _class_signal_batch(signal=signal)
     opt = torch.optim.Adam(m.parameters(), lr=1e-2)
     m.train()
     for _ in range(steps):
         opt.zero_grad()
-        m.losses(x, y)["loss"].backward()
+        m.losses(x, y, *text)["loss"].backward()
         opt.step()
-    return text_leak_probe(m, [{"x": x, "y": y}])
+    return text_leak_probe(m, text[0], [{"x": x, "y": y}])
 
 
 def test_residual_fusion_reads_the_class_from_the_text():
@@ -73,7 +73,7 @@ def test_gathered_fusion_ignores_text_without_skeleton():
 
 def test_text_swap_keeps_the_label_and_changes_the_text():
     torch.manual_seed(0)
-    m = make_model(fusion="gathered", text_swap=1.0, g2l=False)
+    m, (joint_text, k_gt) = tiny_net(fusion="gathered", text_swap=1.0, g2l=False), tiny_text()
     seen = {}
 
     def spy(text, tokens):
@@ -83,14 +83,14 @@ def test_text_swap_keeps_the_label_and_changes_the_text():
     m.interaction.forward = spy
     y = torch.tensor([0, 1, 2, 3, 0, 1])
     m.train()
-    m.losses(torch.randn(6, 3, 8, 25, 1), y)
+    m.losses(torch.randn(6, 3, 8, 25, 1), y, joint_text, k_gt)
     # every sample got another class's text (rows of joint_text that are not its own)
     for i, c in enumerate(y):
-        assert not torch.equal(seen["text"][i], m.joint_text[c])
-        assert any(torch.equal(seen["text"][i], m.joint_text[k]) for k in range(4))
+        assert not torch.equal(seen["text"][i], joint_text[c])
+        assert any(torch.equal(seen["text"][i], joint_text[k]) for k in range(4))
     m.eval()  # never at evaluation
-    m.losses(torch.randn(6, 3, 8, 25, 1), y)
-    assert all(torch.equal(seen["text"][i], m.joint_text[c]) for i, c in enumerate(y))
+    m.losses(torch.randn(6, 3, 8, 25, 1), y, joint_text, k_gt)
+    assert all(torch.equal(seen["text"][i], joint_text[c]) for i, c in enumerate(y))
 
 
 def test_exemplar_draws_match_single_exemplar_evaluation():
@@ -183,7 +183,7 @@ def test_probe_command_on_a_fit_run(builtin_cache, tmp_path, capsys):
     root = tmp_path / "run"
     run_lightning_cli(["fit", "--config", str(configs / "demo.yaml"), "--config", str(configs / "methods/crossglg_gathered.yaml"),
                        f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16",
-                       '--model.encoder_args={"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}', "--model.jid_hidden=8",
+                       TINY_ARG, "--model.jid_hidden=8",
                        f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false", "--trainer.logger=false",
                        "--trainer.max_epochs=1", "--trainer.limit_train_batches=2", "--trainer.check_val_every_n_epoch=1",
                        "--model.exemplar_draws=20"])

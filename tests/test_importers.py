@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from crossglg.data.datasets import SHARED_DATA
+from helpers import SHARED_DATA
 from crossglg.data.layout import NTU_JOINTS
 from crossglg.text.importers import (BODY_PART_JOINTS, SOURCES, ImportSourceError, Target, import_descriptions,
                                      import_gap, import_purls, import_skeletonagent, import_smie, is_still,

@@ -8,9 +8,8 @@ import torch
 from crossglg.models.encoder import build_encoder
 from crossglg.models.infogcn import FrameSelfAttention, InfoBottleneckHead, InfoGCN, ib_losses, kth_mode
 from crossglg.models.jid import JointImportance
-from test_model import make_model
-
-SMALL = {"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}
+from helpers import TINY as SMALL
+from helpers import tiny_net, tiny_text
 
 
 def count(m):
@@ -95,12 +94,13 @@ def test_ib_head_samples_in_training_only():
 
 def test_crossglg_on_infogcn_with_ib_head_trains():
     torch.manual_seed(0)
-    m = make_model(encoder="infogcn", encoder_args={**SMALL, "num_persons": 2}, head="ib", embedding="latent_mean")
+    m = tiny_net(encoder="infogcn", encoder_args={**SMALL, "num_persons": 2}, head="ib", embedding="latent_mean")
+    text = tiny_text()
     x, y = torch.randn(8, 3, 8, 25, 2), torch.arange(4).repeat(2)
     opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9)
     first = None
     for _ in range(15):
-        parts = m.losses(x, y)
+        parts = m.losses(x, y, *text)
         first = first if first is not None else parts["loss"].item()
         opt.zero_grad()
         parts["loss"].backward()
@@ -110,4 +110,4 @@ def test_crossglg_on_infogcn_with_ib_head_trains():
     m.eval()
     assert m.embed(x).shape == (8, 16)
     with pytest.raises(ValueError, match="latent_mean"):
-        make_model(embedding="latent_mean")
+        tiny_net(embedding="latent_mean")

@@ -5,12 +5,12 @@ import pytest
 import torch
 
 from crossglg.eval.oneshot import distribution_calibration, episode_accuracy, evaluate_oneshot
-from crossglg.models.crossglg import CrossGLG, count_parameters
+from crossglg.models.network import CrossGLGNet, count_parameters
 from crossglg.models.encoder import build_encoder
 from crossglg.models.interaction import CrossModalInteraction
 from crossglg.models.jid import JointImportance
 
-TINY = {"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}
+from helpers import TINY, tiny_net, tiny_text
 
 
 @pytest.mark.parametrize("name", ["infogcn", "stgcn"])
@@ -43,27 +43,15 @@ def test_interaction_shapes():
     assert m(torch.randn(4, 25, 32), torch.randn(4, 25, 16)).shape == (4, 16)
 
 
-def make_model(**kw):
-    args = dict(num_classes=4, text_dim=32, encoder="infogcn_lite", encoder_args=TINY, jid_hidden=8, interaction_heads=2, lr=0.05,
-                warmup_epochs=1)
-    args.update(kw)
-    m = CrossGLG(**args)
-    m.register_buffer("joint_text", torch.randn(4, 25, 32), persistent=False)
-    kg = torch.zeros(4, 25)
-    kg[:, [8, 9, 10, 11]] = 0.25
-    m.register_buffer("k_gt", kg, persistent=False)
-    return m
-
-
 def test_loss_falls_and_k_out_moves_to_k_gt():
     torch.manual_seed(0)
-    m = make_model()
+    m, text = tiny_net(), tiny_text()
     x, y = torch.randn(8, 3, 16, 25, 1), torch.arange(8) % 4
     opt = torch.optim.Adam(m.parameters(), lr=3e-3)
-    first = m.losses(x, y)
+    first = m.losses(x, y, *text)
     for _ in range(30):
         opt.zero_grad()
-        parts = m.losses(x, y)
+        parts = m.losses(x, y, *text)
         parts["loss"].backward()
         opt.step()
     assert parts["loss"] < 0.6 * first["loss"]
@@ -73,7 +61,7 @@ def test_loss_falls_and_k_out_moves_to_k_gt():
 
 
 def test_inference_params_within_budget():
-    m = CrossGLG(num_classes=100, text_dim=384)
+    m = CrossGLGNet(num_classes=100, text_dim=384)
     enc, jid = count_parameters(m.encoder), count_parameters(m.jid)
     assert 1.2e6 < enc < 1.8e6 and jid <= 0.15e6
 

@@ -1,45 +1,61 @@
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import lightning as L
 import pytest
 
 from crossglg.data.datamodule import SkeletonDataModule
-from crossglg.models.crossglg import CrossGLG
+from crossglg.task import CrossGLG
+from helpers import TINY
 
-TINY = {"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}
 
-
-@pytest.fixture(scope="module")
-def checkpoint(builtin_cache, tiny_encoder, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("rec")
+def _train(builtin_cache, tiny_encoder, tmp, seed: int):
+    L.seed_everything(seed)
     dm = SkeletonDataModule("builtin", cache_dir=str(builtin_cache.path), window=16, batch_size=32,
                             text_encoder=tiny_encoder, embedding_cache=str(tmp / "emb"))
     m = CrossGLG(num_classes=dm.num_aux_classes, text_dim=dm.text_dim, encoder_args=TINY, jid_hidden=8,
                  interaction_heads=2)
     t = L.Trainer(max_epochs=1, limit_train_batches=2, limit_val_batches=0, logger=False, enable_progress_bar=False,
                   default_root_dir=str(tmp), use_distributed_sampler=False, enable_model_summary=False,
-                  callbacks=[L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp / "ck", save_last=True)])
+                  callbacks=[L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp / f"ck{seed}", save_last=True)])
     t.fit(m, dm)
-    return tmp / "ck" / "last.ckpt"
+    return tmp / f"ck{seed}" / "last.ckpt"
+
+
+@pytest.fixture(scope="module")
+def checkpoint(builtin_cache, tiny_encoder, tmp_path_factory):
+    return _train(builtin_cache, tiny_encoder, tmp_path_factory.mktemp("rec"), seed=0)
+
+
+@pytest.fixture(scope="module")
+def other_checkpoint(builtin_cache, tiny_encoder, tmp_path_factory):
+    return _train(builtin_cache, tiny_encoder, tmp_path_factory.mktemp("rec1"), seed=1)
 
 
 def cli(*args):
     return subprocess.run([sys.executable, "-m", "crossglg", *map(str, args)], capture_output=True, text=True)
 
 
-def test_enroll_recognize_and_errors(checkpoint, builtin_cache, tmp_path):
+def test_enroll_recognize_and_errors(checkpoint, other_checkpoint, builtin_cache, tmp_path):
     raw = builtin_cache.path.parent / "raw"
     g = tmp_path / "gallery.json"
-    for a, name in ((1, "raise right hand"), (4, "clap")):
-        r = cli("enroll", "--ckpt", checkpoint, "--gallery", g, "--name", name, raw / f"S001C002P001R001A{a:03d}.skeleton")
+    enrolled = {"raise right hand": raw / "S001C002P001R001A001.skeleton", "clap": raw / "S001C002P001R001A004.skeleton",
+                "kick": raw / "S001C002P001R001A010.skeleton"}
+    for name, f in enrolled.items():
+        r = cli("enroll", "--ckpt", checkpoint, "--gallery", g, "--name", name, f)
         assert r.returncode == 0, r.stderr
     r = cli("enroll", "--ckpt", checkpoint, "--gallery", g, "--name", "clap", raw / "S001C001P001R001A004.skeleton")
     data = json.loads(g.read_text())
-    assert sorted(data["actions"]) == ["clap", "raise right hand"] and len(data["actions"]["clap"]["files"]) == 2
-    r = cli("recognize", "--ckpt", checkpoint, "--gallery", g, raw / "S001C003P002R002A001.skeleton")
-    assert r.returncode == 0 and "(cosine" in r.stdout and "top-2" in r.stdout
+    assert sorted(data["actions"]) == ["clap", "kick", "raise right hand"] and len(data["actions"]["clap"]["files"]) == 2
+    # an enrolled recording is recognised as its own action, at cosine 1 where it is the only example
+    r = cli("recognize", "--ckpt", checkpoint, "--gallery", g, "--top", "2", enrolled["raise right hand"], enrolled["kick"])
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].startswith(f"{enrolled['raise right hand']}: raise right hand (cosine 1.000); top-2:")
+    assert lines[1].startswith(f"{enrolled['kick']}: kick (cosine 1.000); top-2:")
     png = tmp_path / "imp.png"
     r = cli("importance", "--ckpt", checkpoint, "--out", png, raw / "S001C002P001R001A001.skeleton")
     assert r.returncode == 0 and png.stat().st_size > 1000
@@ -47,18 +63,62 @@ def test_enroll_recognize_and_errors(checkpoint, builtin_cache, tmp_path):
     bad.write_text("3\n1\n")
     r = cli("recognize", "--ckpt", checkpoint, "--gallery", g, bad)
     assert r.returncode == 1 and "bad.skeleton" in r.stderr
-    # a gallery from another model is refused and left as it was
-    data["model"] = "0000000000000000"
-    g.write_text(json.dumps(data))
-    before = g.read_text()
-    r = cli("enroll", "--ckpt", checkpoint, "--gallery", g, "--name", "x", raw / "S001C002P001R001A001.skeleton")
-    assert r.returncode == 1 and "another model" in r.stderr and g.read_text() == before
+    # a gallery of another model (a real second checkpoint) is refused and left as it was
+    before = g.read_bytes()
+    r = cli("enroll", "--ckpt", other_checkpoint, "--gallery", g, "--name", "x", raw / "S001C002P001R001A001.skeleton")
+    assert r.returncode == 1 and "another model" in r.stderr and g.read_bytes() == before
+
+
+def test_enroll_and_recognize_need_no_text_encoder(checkpoint, builtin_cache, tmp_path):
+    """With sentence-transformers impossible to import, enrolling and recognising work."""
+    fake = tmp_path / "fake"
+    (fake / "sentence_transformers").mkdir(parents=True)
+    (fake / "sentence_transformers" / "__init__.py").write_text("raise ImportError('no text encoder here')\n")
+    env = dict(os.environ, PYTHONPATH=str(fake))
+    raw = builtin_cache.path.parent / "raw"
+    g = tmp_path / "g.json"
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "crossglg", *map(str, args)], capture_output=True, text=True,
+                              env=env)
+
+    check = subprocess.run([sys.executable, "-c", "import sentence_transformers"], env=env, capture_output=True)
+    assert check.returncode != 0  # the fake really blocks it
+    assert run("enroll", "--ckpt", checkpoint, "--gallery", g, "--name", "clap",
+               raw / "S001C002P001R001A004.skeleton").returncode == 0
+    r = run("recognize", "--ckpt", checkpoint, "--gallery", g, raw / "S001C002P001R001A004.skeleton")
+    assert r.returncode == 0 and ": clap (cosine 1.000)" in r.stdout, r.stderr
+
+
+def test_gallery_save_is_atomic(checkpoint, tmp_path, monkeypatch):
+    """A failure at the final replace leaves the old gallery byte for byte and no
+    temporary file behind."""
+    import os
+
+    import numpy as np
+
+    from crossglg.recognition import Gallery
+
+    g = Gallery(tmp_path / "g.json", "f" * 16, 4)
+    g.add("wave", ["a.skeleton"], np.ones((1, 4)))
+    g.save()
+    before = (tmp_path / "g.json").read_bytes()
+    g.add("clap", ["b.skeleton"], np.zeros((1, 4)))
+
+    def fail(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        g.save()
+    assert (tmp_path / "g.json").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["g.json"]
 
 
 def test_checkpoint_from_the_cli_loads(checkpoint, tmp_path):
     import torch
 
-    from crossglg.models.crossglg import load_inference_model
+    from crossglg.models.checkpoint import load_inference_model
 
     ck = torch.load(checkpoint, weights_only=True)
     ck["hyper_parameters"]["_instantiator"] = "lightning.pytorch.cli.instantiate_module"  # what LightningCLI adds
@@ -68,3 +128,84 @@ def test_checkpoint_from_the_cli_loads(checkpoint, tmp_path):
     torch.save(ck, tmp_path / "future.ckpt")
     with pytest.raises(ValueError, match="checkpoint version 99"):
         load_inference_model(tmp_path / "future.ckpt")
+
+
+def test_older_checkpoints_load_and_damaged_ones_are_named(checkpoint, builtin_cache, tmp_path):
+    """A version 2 checkpoint (the network's weights at the top level, as before the
+    network and the task were apart) loads, for inference and for the task, and embeds
+    exactly as the version 3 one; a truncated file gets a one-line error naming it."""
+    import torch
+
+    from crossglg.models.checkpoint import CheckpointError, load_inference_model
+    from crossglg.task import load_task
+
+    ck = torch.load(checkpoint, weights_only=True)
+    assert ck["crossglg_version"] == 3 and all(k.startswith("net.") for k in ck["state_dict"])
+    old = dict(ck, crossglg_version=2, state_dict={k[4:]: v for k, v in ck["state_dict"].items()})
+    torch.save(old, tmp_path / "v2.ckpt")
+    x = torch.randn(3, 3, 16, 25, 2)
+    with torch.no_grad():
+        new_emb = load_inference_model(checkpoint).embed(x)
+        assert torch.equal(load_inference_model(tmp_path / "v2.ckpt").embed(x), new_emb)
+        assert torch.equal(load_task(tmp_path / "v2.ckpt").embed(x), new_emb)
+    data = checkpoint.read_bytes()
+    (tmp_path / "cut.ckpt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match=r"cut.ckpt: not a readable crossglg checkpoint") as e:
+        load_inference_model(tmp_path / "cut.ckpt")
+    assert "\n" not in str(e.value)
+    r = cli("recognize", "--ckpt", tmp_path / "cut.ckpt", "--gallery", tmp_path / "none.json",
+            builtin_cache.path.parent / "raw" / "S001C002P001R001A001.skeleton")
+    assert r.returncode == 1 and "no gallery" in r.stderr
+    (tmp_path / "g.json").write_text("{}")
+    r = cli("recognize", "--ckpt", tmp_path / "cut.ckpt", "--gallery", tmp_path / "g.json",
+            builtin_cache.path.parent / "raw" / "S001C002P001R001A001.skeleton")
+    assert r.returncode == 1 and r.stderr.strip().startswith("error:") and "cut.ckpt: not a readable" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_recognize_a_directory_of_kinect1_text_with_a_bad_file(checkpoint, builtin_cache, tmp_path):
+    """Recordings in another layout (Kinect v1 text, millimetres), given as a glob and
+    a directory: enrolled ones are recognised as themselves, results go to CSV and
+    JSON, and a bad file among them is named and skipped while the rest are recognised."""
+    import csv
+
+    import numpy as np
+
+    from crossglg.data.ntu import read_skeleton_file
+    from helpers import write_as
+
+    raw = builtin_cache.path.parent / "raw"
+    rec = tmp_path / "kinect"
+    rec.mkdir()
+    picked = {"wave": "S001C002P001R001A001", "clap": "S001C002P001R001A004", "other": "S001C003P002R002A001"}
+    for label, name in picked.items():
+        pose = read_skeleton_file(raw / f"{name}.skeleton")[:, :, :, 0].transpose(1, 2, 0)
+        a = write_as("kinect1", pose, 1000.0)
+        (rec / f"{label}.txt").write_text("\n".join(" ".join(f"{v:.2f}" for v in j) for j in a.reshape(-1, 3)))
+    (rec / "broken.txt").write_text("1 2 3\n4 5\n")
+    g = tmp_path / "g.json"
+    for label in ("wave", "clap"):
+        r = cli("enroll", "--ckpt", checkpoint, "--gallery", g, "--name", label, "--layout", "kinect1",
+                str(rec / f"{label}*.txt"))
+        assert r.returncode == 0, r.stderr
+    r = cli("recognize", "--ckpt", checkpoint, "--gallery", g, "--layout", "kinect1", "--out", tmp_path / "r.csv", rec)
+    assert r.returncode == 0, r.stderr
+    assert "skipped" in r.stderr and "broken.txt" in r.stderr and "rows of different lengths" in r.stderr
+    assert "3 recording(s) recognised, 1 skipped" in r.stdout
+    rows = {Path(row["file"]).stem: row for row in csv.DictReader(open(tmp_path / "r.csv"))}
+    assert sorted(rows) == ["clap", "other", "wave"]
+    assert rows["wave"]["action"] == "wave" and rows["clap"]["action"] == "clap"
+    assert float(rows["wave"]["cosine"]) == pytest.approx(1.0, abs=1e-3)
+    assert rows["wave"]["top"].startswith("wave:") and "clap:" in rows["wave"]["top"]
+    r = cli("recognize", "--ckpt", checkpoint, "--gallery", g, "--layout", "kinect1", "--json", rec / "wave.txt")
+    assert json.loads(r.stdout)["action"] == "wave"
+    r = cli("recognize", "--ckpt", checkpoint, "--gallery", g, rec / "wave.txt")  # 20 joints: which order?
+    assert r.returncode == 1 and "--layout" in r.stderr
+    # the same through Python, with arrays and no files
+    from crossglg.recognition import Recognizer
+
+    py = Recognizer(checkpoint)
+    arrays = {k: np.loadtxt(rec / f"{k}.txt").reshape(-1, 20, 3) for k in ("wave", "clap")}
+    for k, a in arrays.items():
+        py.enroll(k, [a], layout="kinect1")
+    assert [ranked[0][0] for ranked in py.recognize(list(arrays.values()), layout="kinect1")] == ["wave", "clap"]

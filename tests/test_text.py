@@ -44,7 +44,9 @@ class FakeClient:
 GOOD_GLOBAL = {"description": "The right hand rises.", "key_joints": ["right hand", "Right Elbow"]}
 
 
-def test_fake_client_success_malformed_and_rate_limit(tmp_path):
+def test_fake_client_success_malformed_and_rate_limit(tmp_path, monkeypatch):
+    key = "sk-ant-api03-" + "x" * 40
+    monkeypatch.setenv("ANTHROPIC_API_KEY", key)  # present in the process: it must not reach the file
     out = tmp_path / "d.json"
     script = [GOOD_GLOBAL, joints_answer(),  # class 1: clean
               {"description": "x", "key_joints": ["right paw"]}, rate_limit(), GOOD_GLOBAL,  # class 2: bad, 429, ok
@@ -57,7 +59,7 @@ def test_fake_client_success_malformed_and_rate_limit(tmp_path):
     assert client.calls[0]["tool_choice"] == {"type": "tool", "name": "describe_action"}
     data = json.loads(out.read_text())
     assert len(validate_file(data)) == 2 and data["generator"] and data["prompt_version"] == "v1"
-    assert "sk-" not in out.read_text()
+    assert key not in out.read_text() and "sk-ant" not in out.read_text()
 
 
 def test_crash_mid_run_then_resume(tmp_path):
@@ -69,6 +71,55 @@ def test_crash_mid_run_then_resume(tmp_path):
     resume = FakeClient([GOOD_GLOBAL, joints_answer(), GOOD_GLOBAL, joints_answer()])
     res = describe_dataset("builtin", ["a", "b", "c"], out, client=resume, sleep=lambda s: None, progress=False)
     assert len(resume.calls) == 4 and [c.id for c in res] == [1, 2, 3]
+
+
+def api_error(status: int):
+    resp = httpx.Response(status, request=httpx.Request("POST", "https://api.anthropic.com/v1/messages"))
+    cls = {400: anthropic.BadRequestError, 401: anthropic.AuthenticationError, 500: anthropic.InternalServerError}
+    return cls.get(status, anthropic.APIStatusError)(f"status {status}", response=resp, body=None)
+
+
+def connection_error():
+    return anthropic.APIConnectionError(request=httpx.Request("POST", "https://api.anthropic.com/v1/messages"))
+
+
+def no_tool_call():
+    return types.SimpleNamespace(content=[types.SimpleNamespace(type="text", text="Sure! Here is...")])
+
+
+class ScriptedClient(FakeClient):
+    """As FakeClient, and a `None` item answers with text instead of a tool call."""
+
+    def create(self, **kw):
+        if self.script and self.script[0] is None:
+            self.calls.append(kw)
+            self.script.pop(0)
+            return no_tool_call()
+        return super().create(**kw)
+
+
+def test_retries_transient_errors_with_jittered_backoff(tmp_path, monkeypatch):
+    """500, 529, connection errors and an answer without a tool call are retried; the
+    waits are 2^attempt seconds times a jitter in [0.5, 1) (here `random` returns 0.5,
+    so the factor is 0.75), capped at 60 s."""
+    import crossglg.text.describe as describe
+
+    monkeypatch.setattr(describe.random, "random", lambda: 0.5)
+    client = ScriptedClient([api_error(500), api_error(529), connection_error(), None, GOOD_GLOBAL, joints_answer()])
+    sleeps = []
+    res = describe_dataset("builtin", ["raise"], tmp_path / "d.json", client=client, sleep=sleeps.append,
+                           progress=False)
+    assert sleeps == [1 * 0.75, 2 * 0.75, 4 * 0.75, 8 * 0.75]
+    assert len(client.calls) == 6 and res[0].key_joints == ["right hand", "right elbow"]
+
+
+@pytest.mark.parametrize("status", [400, 401])
+def test_client_errors_are_raised_without_sleeping(tmp_path, status):
+    sleeps = []
+    client = FakeClient([api_error(status)])
+    with pytest.raises(anthropic.APIStatusError):
+        describe_dataset("builtin", ["raise"], tmp_path / "d.json", client=client, sleep=sleeps.append, progress=False)
+    assert sleeps == [] and len(client.calls) == 1
 
 
 def test_gives_up_after_attempts(tmp_path):

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from crossglg.data.datamodule import SkeletonDataModule
-from crossglg.models.crossglg import CrossGLG, load_inference_model
-
-TINY = {"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}
+from crossglg.models.checkpoint import load_inference_model
+from crossglg.task import CrossGLG, load_task
+from helpers import TINY
 
 
 def datamodule(cache, encoder, tmp_path, **kw):
@@ -44,9 +44,9 @@ def test_fit_then_inference_touches_no_text(builtin_cache, tiny_encoder, tmp_pat
 
     monkeypatch.setattr(emb, "load_encoder", lambda *a, **k: pytest.fail("text encoder loaded at inference"))
     monkeypatch.setattr(SkeletonDataModule, "text_features", lambda self: pytest.fail("text features used"))
-    inf = load_inference_model(tmp_path / "ck" / "last.ckpt")
-    inf.interaction.register_forward_hook(lambda *a: pytest.fail("cross-modal branch ran at inference"))
-    assert not hasattr(inf, "joint_text")
+    inf = load_task(tmp_path / "ck" / "last.ckpt")
+    inf.net.interaction.register_forward_hook(lambda *a: pytest.fail("cross-modal branch ran at inference"))
+    assert inf.joint_text is None and inf.k_gt is None
     dm2 = datamodule(builtin_cache, tiny_encoder, tmp_path)
     t2 = trainer(tmp_path)
     t2.test(inf, dm2)
@@ -57,52 +57,37 @@ def test_fit_then_inference_touches_no_text(builtin_cache, tiny_encoder, tmp_pat
     x = next(iter(dm2.val_dataloader()))["x"]
     with torch.no_grad():
         assert torch.allclose(inf.embed(x), m.eval().embed(x), atol=1e-5)
+        assert torch.allclose(load_inference_model(tmp_path / "ck" / "last.ckpt").embed(x), inf.embed(x))
 
 
-def test_resume_continues_epoch_and_optimizer(builtin_cache, tiny_encoder, tmp_path):
-    dm = datamodule(builtin_cache, tiny_encoder, tmp_path)
-    ck = L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp_path / "ck", save_last=True)
-    t = trainer(tmp_path, max_epochs=2, callbacks=[ck], limit_val_batches=0)
-    m = model(dm)
-    t.fit(m, dm)
-    lr_after_2 = t.optimizers[0].param_groups[0]["lr"]
-    state = torch.load(tmp_path / "ck" / "last.ckpt", weights_only=True)
-    assert state["epoch"] == 1 and state["optimizer_states"][0]["state"]  # momentum buffers saved
+def test_cli_resume_across_a_milestone_restores_lr_momentum_and_weights(builtin_cache, tmp_path):
+    """`fit --ckpt_path` through the CLI: 2 epochs, then resume to 3. The milestone at
+    epoch 2 divides the learning rate by 10, so a resume that dropped the scheduler
+    would start again at 0.05; the momentum buffers and the weights must be the
+    checkpoint's when the resumed epoch starts."""
+    from crossglg.train import run_lightning_cli
 
-    seen = []
+    import helpers
 
-    class Record(L.Callback):
-        def on_train_epoch_start(self, trainer, pl_module):
-            seen.append((trainer.current_epoch, trainer.optimizers[0].param_groups[0]["lr"]))
+    root = tmp_path / "run"
+    common = ["--config", "configs/demo.yaml", "--config", "configs/methods/plain.yaml",
+              f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16", helpers.TINY_ARG,
+              "--model.lr=0.05", "--model.warmup_epochs=1", "--model.milestones=[2]", "--trainer.logger=false",
+              "--trainer.limit_train_batches=2", "--trainer.limit_val_batches=0", f"--trainer.default_root_dir={root}",
+              "--trainer.enable_progress_bar=false"]
+    run_lightning_cli(["fit", *common, "--trainer.max_epochs=2"])
+    last = root / "checkpoints" / "last.ckpt"
+    saved = torch.load(last, weights_only=True)
+    assert saved["lr_schedulers"][0]["last_epoch"] == 2  # two epochs stepped: the next is past the milestone
+    helpers.RESUMED.clear()
+    run_lightning_cli(["fit", *common, "--trainer.max_epochs=3", f"--ckpt_path={last}",
+                       "--trainer.callbacks+=helpers.RecordResume"])
+    (epoch, lr, momentum, weights), = helpers.RESUMED  # only the missing epoch ran
+    assert epoch == 2 and lr == pytest.approx(0.005)
+    expected = saved["optimizer_states"][0]["state"]
+    assert len(momentum) == len(expected) > 0
+    assert all(torch.equal(momentum[i], expected[i]["momentum_buffer"]) for i in expected)
+    assert weights.keys() == saved["state_dict"].keys()
+    assert all(torch.equal(weights[k], saved["state_dict"][k]) for k in weights)
 
-    t2 = trainer(tmp_path, max_epochs=3, callbacks=[Record()], limit_val_batches=0)
-    t2.fit(model(dm), dm, ckpt_path=str(tmp_path / "ck" / "last.ckpt"))
-    assert [e for e, _ in seen] == [2]  # only the missing epoch ran
-    assert seen[0][1] == pytest.approx(lr_after_2)  # scheduler state restored
-    assert t2.global_step == 2 * t.global_step // 2 + 3
 
-
-def test_ddp_two_processes_equal_single(builtin_cache, tiny_encoder, tmp_path):
-    dm = datamodule(builtin_cache, tiny_encoder, tmp_path)
-    m = model(dm, g2l=True, l2g=False)
-    t = trainer(tmp_path / "single", callbacks=[L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp_path / "ck", save_last=True)])
-    t.fit(m, dm)
-    t.test(m, dm)
-    single = m.results["test"]
-    script = textwrap.dedent(f"""
-        import lightning as L
-        from crossglg.data.datamodule import SkeletonDataModule
-        from crossglg.models.crossglg import load_inference_model
-        if __name__ == "__main__":
-            dm = SkeletonDataModule("builtin", cache_dir={str(builtin_cache.path)!r}, window=16, eval_batch_size=37,
-                                    text_encoder=None)
-            m = load_inference_model({str(tmp_path / 'ck' / 'last.ckpt')!r})
-            t = L.Trainer(accelerator="cpu", devices=2, strategy="ddp_spawn", logger=False, enable_progress_bar=False,
-                          default_root_dir={str(tmp_path / 'ddp')!r}, use_distributed_sampler=False)
-            t.test(m, dm)
-    """)
-    (tmp_path / "ddp_test.py").write_text(script)
-    subprocess.run([sys.executable, str(tmp_path / "ddp_test.py")], check=True, capture_output=True, timeout=300)
-    ddp = json.loads((tmp_path / "ddp" / "oneshot_test.json").read_text())
-    assert ddp["queries"] == single.num_queries == 280
-    assert ddp["top1"] == single.top1 and ddp["per_class"] == single.per_class

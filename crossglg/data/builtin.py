@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..io import atomic_write_text
 from .ntu import format_ntu_skeleton
 
 D = np.pi / 180.0
@@ -336,7 +337,5 @@ def generate_builtin(out_dir: str | os.PathLike, seed: int = 0, progress: bool =
         paths.append(path)
         if path.exists():
             continue
-        tmp = path.with_suffix(".skeleton.tmp")
-        tmp.write_text(format_ntu_skeleton(generate_sample(a, p, c, r, seed)))
-        os.replace(tmp, path)
+        atomic_write_text(path, format_ntu_skeleton(generate_sample(a, p, c, r, seed)))
     return paths

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..io import atomic_write_text
 from .datasets import default_missing_list, get_dataset, read_missing_list
 from .errors import SkeletonFormatError
 from .layout import MAX_BODIES, NUM_JOINTS
@@ -43,18 +44,6 @@ COLUMNS = ("name", "label", "frames", "offset", "subject", "camera", "setup", "r
 
 class CacheError(RuntimeError):
     """A cache folder is missing, incomplete or inconsistent."""
-
-
-def atomic_write_text(path: str | Path, text: str | bytes) -> None:
-    """Write a file (text, or bytes) so that readers see either the old or the new
-    content, never half."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb" if isinstance(text, bytes) else "w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _work(job):
@@ -99,10 +88,33 @@ def prepare(dataset: str, raw_dir: str | Path, out_dir: str | Path, *, workers: 
     list shipped beside the repository when present (None: skip nothing).
     Returns a summary: samples, skipped, frames, seconds, resumed (files taken over
     from an interrupted run) and whether the cache was already up to date.
+
+    One process at a time prepares a cache folder (a file lock, `<out>/.prepare.lock`):
+    a second one (another terminal, a parallel sweep run, a DDP rank) waits, then finds
+    the finished cache up to date.
     """
-    spec = get_dataset(dataset)
-    raw_dir, out = Path(raw_dir), Path(out_dir)
+    from filelock import FileLock, Timeout
+
+    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(out / ".prepare.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if progress:
+            print(f"{out}: another process is preparing this cache; waiting for it", flush=True)
+        lock.acquire()
+    try:
+        return _prepare(dataset, raw_dir, out, workers=workers, missing_list=missing_list, label_dir=label_dir,
+                        body_selection=body_selection, force=force, progress=progress, fsync_every=fsync_every)
+    finally:
+        lock.release()
+
+
+def _prepare(dataset: str, raw_dir: str | Path, out: Path, *, workers: int, missing_list, label_dir,
+             body_selection: BodySelection, force: bool, progress: bool, fsync_every: int) -> dict:
+    spec = get_dataset(dataset)
+    raw_dir = Path(raw_dir)
     if missing_list == "auto":
         missing_list = default_missing_list(spec.name)
     missing = read_missing_list(missing_list) if missing_list else set()

@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .builtin import generate_builtin
 from .cache import SkeletonCache, prepare
-from .datasets import SHARED_DATA, get_dataset
+from .datasets import get_dataset, shared_data
 from .protocols import Split, get_protocol
 from .samplers import EpisodeBatchSampler, EvalShardSampler, ShuffledShardSampler
 from .transforms import SampleTransform
@@ -48,8 +48,9 @@ class SkeletonDataset(Dataset):
 def default_raw_dir(dataset: str, data_dir: str | Path) -> Path:
     if dataset == "builtin":
         return Path(data_dir) / "builtin" / "raw"
-    if dataset == "utdmhad" and (SHARED_DATA / "utd-mhad" / "Skeleton").is_dir():
-        return SHARED_DATA / "utd-mhad" / "Skeleton"
+    root = shared_data()
+    if dataset == "utdmhad" and root is not None and (root / "utd-mhad" / "Skeleton").is_dir():
+        return root / "utd-mhad" / "Skeleton"
     return Path(data_dir) / dataset / "raw"
 
 
@@ -154,23 +155,6 @@ class SkeletonDataModule(L.LightningDataModule):
         except KeyError:
             return [f"A{c + 1:03d}" for c in self.protocol.novel]
         return [names[c] for c in self.protocol.novel]
-
-    def floor(self) -> float:
-        """The no-learning floor on this split: nearest exemplar on raw coordinates."""
-        from ..eval.floor import raw_coordinate_floor
-
-        if self.split is None:
-            self.setup()
-        return raw_coordinate_floor(self.cache, self.split)
-
-    def floor_exemplar_averaged(self, draws: int = 200) -> float:
-        """The no-learning floor averaged over random exemplar draws (as the model's
-        exemplar-averaged top-1)."""
-        from ..eval.floor import raw_coordinate_floor_averaged
-
-        if self.split is None:
-            self.setup()
-        return raw_coordinate_floor_averaged(self.cache, self.split, draws)
 
     def novel_key_mask(self) -> torch.Tensor | None:
         """`(K, V)`: 1 on the key joints that the descriptions give each evaluated

@@ -20,7 +20,12 @@ from .ntu import BodySelection, parse_ntu_bytes, parse_ntu_name
 from .pkummd import label_path_for, read_pku_recording
 from .utdmhad import parse_utd_bytes, parse_utd_name
 
-SHARED_DATA = Path(os.environ.get("CROSSGLG_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
+def shared_data() -> Path | None:
+    """The folder of public datasets' raw files, from `$CROSSGLG_SHARED_DATA` (e.g.
+    `../shared/data`: `utd-mhad/Skeleton`, `ntu/NTU_RGBD*_samples_with_missing_skeletons.txt`);
+    None when unset. Configs and `--raw-dir` name a dataset's files directly."""
+    root = os.environ.get("CROSSGLG_SHARED_DATA")
+    return Path(root) if root else None
 
 
 @dataclass
@@ -109,11 +114,12 @@ def get_dataset(name: str) -> DatasetSpec:
 
 
 def default_missing_list(name: str) -> Path | None:
-    """The official missing-skeleton list shipped beside the repository, if present."""
+    """The official missing-skeleton list under `shared_data()/ntu`, if present."""
     files = {"ntu60": "NTU_RGBD_samples_with_missing_skeletons.txt",
              "ntu120": "NTU_RGBD120_samples_with_missing_skeletons.txt"}
-    if name in files and (SHARED_DATA / "ntu" / files[name]).exists():
-        return SHARED_DATA / "ntu" / files[name]
+    root = shared_data()
+    if root is not None and name in files and (root / "ntu" / files[name]).exists():
+        return root / "ntu" / files[name]
     return None
 
 

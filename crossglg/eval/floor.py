@@ -5,8 +5,10 @@ them, resampled to a fixed number of frames, flattened)."""
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from ..data.transforms import resize_time
+from .oneshot import exemplar_averaged_top1, nearest_exemplar
 
 
 def raw_features(cache, indices, frames: int = 32) -> np.ndarray:
@@ -14,16 +16,10 @@ def raw_features(cache, indices, frames: int = 32) -> np.ndarray:
     return np.stack([resize_time(cache[int(i)], frames).reshape(-1) for i in indices])
 
 
-def nearest_exemplar(queries: np.ndarray, exemplars: np.ndarray) -> np.ndarray:
-    """Index of the most cosine-similar exemplar for each query row."""
-    q = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
-    e = exemplars / np.maximum(np.linalg.norm(exemplars, axis=1, keepdims=True), 1e-12)
-    return np.argmax(q @ e.T, axis=1)
-
-
 def raw_coordinate_floor(cache, split, frames: int = 32) -> float:
     """Top-1 accuracy of the floor on a protocol split."""
-    pred = nearest_exemplar(raw_features(cache, split.query_idx, frames), raw_features(cache, split.exemplar_idx, frames))
+    queries, exemplars = (torch.from_numpy(raw_features(cache, ix, frames)) for ix in (split.query_idx, split.exemplar_idx))
+    pred = nearest_exemplar(queries, exemplars).numpy()
     return float((pred == split.query_targets).mean())
 
 
@@ -31,10 +27,6 @@ def raw_coordinate_floor_averaged(cache, split, draws: int = 200, frames: int = 
     """The floor's top-1 averaged over the same random exemplar draws as
     `crossglg.eval.oneshot.exemplar_averaged_top1` (evaluation order: the protocol's
     exemplars, then the queries)."""
-    import torch
-
-    from .oneshot import exemplar_averaged_top1
-
     idx = np.concatenate([split.exemplar_idx, split.query_idx])
     targets = np.concatenate([np.arange(len(split.exemplar_idx)), split.query_targets])
     feats = torch.from_numpy(raw_features(cache, idx, frames))

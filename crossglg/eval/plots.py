@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.layout import NTU_JOINTS
+from ..io import atomic_save_figure
 
 
 def _plt():
@@ -22,12 +23,10 @@ def _plt():
 
 def save_png(fig, path: str | Path) -> Path:
     """Write the figure atomically and close it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    os.replace(tmp, path)
-    _plt().close(fig)
+    try:
+        return atomic_save_figure(fig, path, dpi=110, bbox_inches="tight")
+    finally:
+        _plt().close(fig)
     return path
 
 

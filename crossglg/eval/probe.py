@@ -31,10 +31,12 @@ def other_class_partner(y: torch.Tensor, generator: torch.Generator | None = Non
 
 
 @torch.no_grad()
-def text_leak_probe(model, loader, max_batches: int | None = None, seed: int = 0) -> dict[str, float]:
+def text_leak_probe(model, joint_text: torch.Tensor, loader, max_batches: int | None = None,
+                    seed: int = 0) -> dict[str, float]:
     """Cross-modal top-1 on `loader`'s (auxiliary-class) samples: `{"own", "shuffled",
     "zero", "samples"}` (shuffled: over the samples that had a partner of another class).
-    `model` is a CrossGLG with its interaction and text buffers."""
+    `model` is a `CrossGLGNet` with its interaction; `joint_text (A, V, D)` the
+    auxiliary classes' joint-sentence embeddings in classifier order."""
     if model.interaction is None:
         raise ValueError("the model has no cross-modal branch (l2g is off)")
     was_training = model.training
@@ -48,7 +50,7 @@ def text_leak_probe(model, loader, max_batches: int | None = None, seed: int = 0
                 break
             x, y = batch["x"].to(model.device), batch["y"].to(model.device)
             tokens = model.forward(x).joint_tokens  # (N, V, C)
-            text = model.joint_text[y]
+            text = joint_text.to(model.device)[y]
             partner = other_class_partner(y, g)
             has = partner >= 0
             variants = {"own": (tokens, slice(None)), "zero": (torch.zeros_like(tokens), slice(None)),
@@ -72,7 +74,7 @@ def probe_run(run_dir, checkpoint: str | None = None) -> dict[str, float]:
     import yaml
 
     from ..data.datamodule import SkeletonDataModule
-    from ..models.crossglg import load_inference_model
+    from ..models.checkpoint import load_inference_model
 
     run = Path(run_dir)
     cfg_path = run / "config.yaml"
@@ -86,7 +88,5 @@ def probe_run(run_dir, checkpoint: str | None = None) -> dict[str, float]:
     model = load_inference_model(ckpt)
     if model.interaction is None:
         raise ValueError(f"{ckpt}: the model has no cross-modal branch (l2g is off); nothing to probe")
-    tf = dm.text_features()
-    model.register_buffer("joint_text", tf.joint_emb.float(), persistent=False)
     ds = dm.aux_eval_dataloader().dataset
-    return text_leak_probe(model, probe_loader(ds))
+    return text_leak_probe(model, dm.text_features().joint_emb.float(), probe_loader(ds))

@@ -23,9 +23,9 @@ def add_commands(sub) -> None:
 def model_info(model_args: dict, window: int = 64, persons: int = 2) -> dict:
     from torch.utils.flop_counter import FlopCounterMode
 
-    from .crossglg import CrossGLG, count_parameters
+    from .network import ARCHITECTURE, LOSS, CrossGLGNet, count_parameters
 
-    model = CrossGLG(**model_args).eval()
+    model = CrossGLGNet(**{k: v for k, v in model_args.items() if k in ARCHITECTURE + LOSS}).eval()
     x = torch.randn(1, 3, window, 25, persons)
     with torch.no_grad(), FlopCounterMode(display=False) as fc:
         model.embed(x)
@@ -75,7 +75,7 @@ def _probe(args) -> int:
     import sys
     from pathlib import Path
 
-    from ..data.cache import atomic_write_text
+    from ..io import atomic_write_text
     from ..eval.probe import probe_run
 
     status = 0

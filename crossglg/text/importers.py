@@ -561,7 +561,7 @@ def import_descriptions(fmt: str, source: str | Path, dataset: str, *,
 def write_import(fmt: str, source: str | Path, dataset: str, out: str | Path, *,
                  classes_file: str | Path | None = None) -> Imported:
     """`import_descriptions`, written atomically to `out` and checked by loading it back."""
-    from ..data.cache import atomic_write_text
+    from ..io import atomic_write_text
 
     data, imported = import_descriptions(fmt, source, dataset, classes_file=classes_file)
     out = Path(out)

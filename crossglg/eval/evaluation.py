@@ -1,0 +1,132 @@
+"""The one-shot evaluation of a run, as a Lightning callback: it collects what the
+task's validation/test steps embed, gathers the shards of all ranks in evaluation
+order, computes the metrics (nearest exemplar, exemplar-averaged top-1, JID key-joint
+mass, floor, episodes, calibration, text-leak probe), logs them and hands them to the
+report (`eval/report.py`). The task adds it itself (`configure_callbacks`).
+
+A step's output: `{"embedding" (N, C), "y" (N,), "index" (N,), "exemplar" (N,) bool,
+"k_out" (N, V) or (N, 0)}`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning as L
+import torch
+
+from .floor import raw_coordinate_floor, raw_coordinate_floor_averaged
+from .oneshot import (OneShotResult, distribution_calibration, episode_accuracy, evaluate_oneshot,
+                      exemplar_averaged_top1, key_joint_mass)
+from .probe import probe_loader, text_leak_probe
+from .report import print_result, write_artifacts
+
+
+def gather_rows(module: L.LightningModule, t: torch.Tensor) -> torch.Tensor:
+    """All ranks' rows, without padding duplicates (shards may differ in size)."""
+    if module.trainer.world_size == 1:
+        return t
+    sizes = module.all_gather(torch.tensor([t.shape[0]], device=module.device)).flatten()
+    pad = torch.zeros((int(sizes.max()) - t.shape[0], *t.shape[1:]), dtype=t.dtype, device=t.device)
+    g = module.all_gather(torch.cat([t, pad]))
+    return torch.cat([g[r, : int(sizes[r])] for r in range(len(sizes))])
+
+
+def gather_in_order(module: L.LightningModule, feats, y, idx, ex, *extra) -> tuple[torch.Tensor, ...]:
+    """Evaluation outputs of all ranks, in evaluation-set order (by `idx`); `ex` as bool.
+    A collective under DDP: every rank must call it."""
+    feats, y, idx, ex, *extra = (gather_rows(module, t) for t in (feats, y, idx, ex.to(torch.uint8), *extra))
+    order = torch.argsort(idx)
+    return (feats[order], y[order], idx[order], ex[order].bool(), *(t[order] for t in extra))
+
+
+class OneShotEvaluation(L.Callback):
+    """Args: `exemplar_draws` (random exemplar sets for the averaged top-1; 0 = off),
+    `episodes`, `n_way`, `k_shot` (the episode metric at test), `calibration_at_test`,
+    `leak_probe` (at the end of fit), `plots`. Results land in `pl_module.results[stage]`."""
+
+    def __init__(self, exemplar_draws: int = 200, episodes: int = 600, n_way: int = 5, k_shot: int = 1,
+                 calibration_at_test: bool = True, leak_probe: bool = True, plots: bool = True):
+        self.exemplar_draws, self.episodes, self.n_way, self.k_shot = exemplar_draws, episodes, n_way, k_shot
+        self.calibration_at_test, self.leak_probe, self.plots = calibration_at_test, leak_probe, plots
+        self._rows: list[dict] = []
+
+    # -- collection -----------------------------------------------------------------
+    def _collect(self, outputs) -> None:
+        if outputs is not None:
+            self._rows.append({k: v.detach() for k, v in outputs.items()})
+
+    def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
+        self._collect(outputs)
+
+    def on_test_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
+        self._collect(outputs)
+
+    def on_validation_epoch_end(self, trainer, pl_module):
+        res = self.finish(trainer, pl_module, "validate")
+        pl_module.log("val_top1", res.top1, prog_bar=True, rank_zero_only=True)
+
+    def on_test_epoch_end(self, trainer, pl_module):
+        res = self.finish(trainer, pl_module, "test")
+        print_result(res, self.exemplar_draws)
+
+    def on_fit_end(self, trainer, pl_module):
+        if "validate" in pl_module.results:
+            print_result(pl_module.results["validate"], self.exemplar_draws)
+
+    # -- metrics --------------------------------------------------------------------
+    def finish(self, trainer, pl_module, stage: str) -> OneShotResult:
+        rows, self._rows = self._rows, []
+        cat = {k: torch.cat([r[k] for r in rows]) for k in rows[0]}
+        feats, y, _, ex, k_out = gather_in_order(pl_module, cat["embedding"].float(), cat["y"], cat["index"],
+                                                 cat["exemplar"], cat["k_out"].float())
+        res = evaluate_oneshot(feats, y, ex)
+        metrics = {f"{stage}/oneshot_top1": res.top1}
+        dm = trainer.datamodule
+        final = stage == "test" or (not trainer.sanity_checking and trainer.max_epochs is not None
+                                    and trainer.current_epoch >= trainer.max_epochs - 1)
+        if self.exemplar_draws and not trainer.sanity_checking:
+            accs = exemplar_averaged_top1(feats, y, self.exemplar_draws)
+            res.exemplar_avg_top1, res.exemplar_avg_std = float(accs.mean()), float(accs.std(ddof=1))
+            metrics[f"{stage}/exemplar_avg_top1"] = res.exemplar_avg_top1
+        mask = dm.novel_key_mask() if k_out.shape[1] and dm is not None and hasattr(dm, "novel_key_mask") else None
+        if mask is not None:
+            res.key_mass, res.key_mass_uniform = key_joint_mass(k_out.cpu(), mask[y.cpu()])
+        if final and getattr(dm, "split", None) is not None:  # the no-learning floor on the same split
+            res.floor = raw_coordinate_floor(dm.cache, dm.split)
+            if self.exemplar_draws:
+                res.floor_exemplar_avg = raw_coordinate_floor_averaged(dm.cache, dm.split, self.exemplar_draws)
+        net = pl_module.net
+        if (stage == "validate" and final and self.leak_probe and net.interaction is not None
+                and pl_module.joint_text is not None and dm is not None):
+            res.leak_probe = text_leak_probe(net, pl_module.joint_text, probe_loader(dm.aux_eval_dataloader().dataset))
+        if stage == "test":
+            res.episode_mean, res.episode_ci95 = episode_accuracy(feats, y, self.n_way, self.k_shot,
+                                                                  episodes=self.episodes)
+            res.episode_setting = f"{self.n_way}-way {self.k_shot}-shot"
+            metrics[f"{stage}/episode_acc"] = res.episode_mean
+            if self.calibration_at_test:
+                res.calibrated_top1 = calibrated_top1(net, dm, feats, y, ex)
+                metrics[f"{stage}/calibrated_top1"] = res.calibrated_top1
+        pl_module.log_dict(metrics, rank_zero_only=True)
+        pl_module.results[stage] = res
+        out_dir = Path(trainer.log_dir or trainer.default_root_dir)  # a collective under DDP: every rank
+        if trainer.is_global_zero:
+            names = dm.novel_class_names() if dm is not None else [str(i) for i in range(res.num_classes)]
+            write_artifacts(stage, res, out_dir, k_out, y, names,
+                            epoch=trainer.current_epoch, exemplar_draws=self.exemplar_draws,
+                            plots=self.plots and final, loggers=trainer.loggers)
+        return res
+
+
+@torch.no_grad()
+def calibrated_top1(net, dm, feats: torch.Tensor, y: torch.Tensor, ex: torch.Tensor) -> float:
+    """Distribution calibration with the auxiliary classes' embeddings as the base."""
+    base, base_y = [], []
+    for batch in dm.aux_eval_dataloader():
+        base.append(net.embed(batch["x"].to(net.device)).float().cpu())
+        base_y.append(batch["y"])
+    base, base_y = torch.cat(base).numpy(), torch.cat(base_y).numpy()
+    f, t, e = feats.cpu().numpy(), y.cpu().numpy(), ex.cpu().numpy()
+    pred = distribution_calibration(f[e], t[e], f[~e], base, base_y)
+    return float((pred == t[~e]).mean())

@@ -1,0 +1,76 @@
+"""What a one-shot evaluation leaves behind: `oneshot_<stage>.json`, the confusion
+matrix and JID joint-importance PNGs (also sent to loggers that take images), and the
+result lines on the console."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from ..io import atomic_write_text
+from .oneshot import OneShotResult
+
+
+def summary(stage: str, res: OneShotResult, epoch: int, exemplar_draws: int) -> dict:
+    """The JSON record of one evaluation."""
+    return {"stage": stage, "epoch": epoch, "top1": res.top1, "queries": res.num_queries,
+            "classes": res.num_classes, "per_class": res.per_class, "calibrated_top1": res.calibrated_top1,
+            "episode_mean": res.episode_mean, "episode_ci95": res.episode_ci95,
+            "exemplar_avg_top1": res.exemplar_avg_top1, "exemplar_avg_std": res.exemplar_avg_std,
+            "exemplar_draws": exemplar_draws, "floor": res.floor, "floor_exemplar_avg": res.floor_exemplar_avg,
+            "key_mass": res.key_mass, "key_mass_uniform": res.key_mass_uniform, "leak_probe": res.leak_probe}
+
+
+def write_artifacts(stage: str, res: OneShotResult, out: Path, k_out: torch.Tensor, y: torch.Tensor,
+                    class_names: list[str], epoch: int, exemplar_draws: int, plots: bool = True,
+                    loggers=()) -> None:
+    """`out/oneshot_<stage>.json` always; with `plots`, `confusion_<stage>.png` and
+    (when the model has a JID, `k_out (N, V)`) `joint_importance_<stage>.png`."""
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / f"oneshot_{stage}.json", json.dumps(summary(stage, res, epoch, exemplar_draws), indent=1))
+    if not plots:
+        return
+    from .plots import confusion_png, importance_heatmap_png
+
+    images = {"confusion": confusion_png(res.confusion, class_names, out / f"confusion_{stage}.png",
+                                         f"one-shot top-1 {res.top1:.3f} ({res.num_queries} queries)")}
+    if k_out.shape[1]:
+        per_class = torch.stack([k_out[y == c].mean(0) for c in range(res.num_classes)]).cpu().numpy()
+        images["joint_importance"] = importance_heatmap_png(
+            per_class, class_names, out / f"joint_importance_{stage}.png", "JID importance per novel class (mean k_out)")
+    for lg in loggers:
+        if hasattr(lg, "log_image"):
+            for key, path in images.items():
+                lg.log_image(key=f"{stage}/{key}", images=[str(path)])
+
+
+def result_lines(res: OneShotResult, exemplar_draws: int) -> list[str]:
+    """The one-shot line and the indented lines under it."""
+    extra = []
+    if res.calibrated_top1 is not None:
+        extra.append(f"distribution calibration: {res.calibrated_top1:.3f}")
+    if res.episode_mean is not None:
+        extra.append(f"{res.episode_setting} episodes: {res.episode_mean:.3f} +- {res.episode_ci95:.3f}")
+    if res.exemplar_avg_top1 is not None:
+        extra.append(f"exemplar-averaged top-1 ({exemplar_draws} draws): "
+                     f"{res.exemplar_avg_top1:.3f} +- {res.exemplar_avg_std:.3f} (sd over draws)")
+    if res.key_mass is not None:
+        extra.append(f"JID mass on the text's key joints (novel classes): {res.key_mass:.3f} "
+                     f"(uniform {res.key_mass_uniform:.3f})")
+    if res.leak_probe is not None:
+        p = res.leak_probe
+        extra.append(f"text-leak probe, cross-modal top-1 on auxiliary samples: own {p['own']:.3f}, "
+                     f"another class's skeleton {p['shuffled']:.3f}, zero skeleton {p['zero']:.3f}")
+    if res.floor is not None:
+        extra.append(f"floor (raw coordinates, no learning): {res.floor:.3f}"
+                     + (f", exemplar-averaged {res.floor_exemplar_avg:.3f}" if res.floor_exemplar_avg else ""))
+    return [res.line()] + [f"  {e}" for e in extra]
+
+
+def print_result(res: OneShotResult, exemplar_draws: int) -> None:
+    from lightning.pytorch.utilities import rank_zero_only
+
+    if rank_zero_only.rank == 0:
+        print("\n".join(result_lines(res, exemplar_draws)), flush=True)

@@ -1,0 +1,161 @@
+"""The CrossGLG network as a plain `nn.Module`: one encoder and one classifier shared
+by a text-free skeleton branch and a text-guided cross-modal branch.
+
+Skeleton branch (text-free, the only one at inference): encoder (+ JID re-weighting
+after block `jid_after`) -> pooled feature -> classifier -> `L_s`.
+Cross-modal branch (training only): the per-joint text tokens of a class attend to
+the skeleton's joint tokens -> the same classifier -> `L_c`.
+`L = L_s + w_cal * L_cal + w_c * L_c (+ distill_weight * L_kd)`, the paper's weights
+1, 0.5, 0.2. `g2l=False` removes the JID, `l2g=False` the interaction; both off is the
+plain encoder. The text is an argument of `losses`, never state of the network:
+`joint_text (A, V, D)` (one sentence embedding per auxiliary class and joint) and
+`k_gt (A, V)` (the JID's targets from the text's key joints).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .encoder import EncoderOutput, build_encoder, encoder_class
+from .infogcn import InfoBottleneckHead, ib_losses
+from .interaction import CrossModalInteraction
+from .jid import JointImportance, calibration_loss
+
+#: The constructor arguments that define the network (a checkpoint's hyper-parameters
+#: hold these beside the task's optimiser and evaluation settings).
+ARCHITECTURE = ("num_classes", "text_dim", "encoder", "encoder_args", "in_channels", "num_joints", "g2l", "l2g",
+                "jid_after", "jid_hidden", "interaction_depth", "interaction_heads", "dropout", "fusion", "head",
+                "ib_noise_ratio", "embedding", "persons")
+LOSS = ("w_cal", "w_c", "label_smoothing", "cal_per_joint_scale", "text_swap", "ib_lambda1", "ib_lambda2",
+        "distill_temperature", "distill_feature_weight")
+
+
+class CrossGLGNet(nn.Module):
+    """Args: see `crossglg.task.CrossGLG`, which documents every option of `model:`."""
+
+    def __init__(self, num_classes: int, text_dim: int = 384, encoder: str = "infogcn",
+                 encoder_args: dict | None = None, in_channels: int = 3, num_joints: int = 25,
+                 g2l: bool = True, l2g: bool = True, jid_after: int = 5, jid_hidden: int = 256,
+                 interaction_depth: int = 2, interaction_heads: int = 4, dropout: float = 0.1,
+                 fusion: str = "gathered", head: str = "mlp", ib_noise_ratio: float = 0.1,
+                 embedding: str = "pooled", persons: int = 2,
+                 w_cal: float = 0.5, w_c: float = 0.2, label_smoothing: float = 0.1,
+                 cal_per_joint_scale: bool = True, text_swap: float = 0.5, ib_lambda1: float = 1e-4,
+                 ib_lambda2: float = 0.1, distill_temperature: float = 4.0, distill_feature_weight: float = 1.0):
+        super().__init__()
+        if num_classes <= 0:
+            raise ValueError("num_classes must be set (it is linked from data.num_aux_classes in the CLI)")
+        self.jid_after, self.head_kind, self.embedding = jid_after, head, embedding
+        self.loss_args = dict(w_cal=w_cal, w_c=w_c, label_smoothing=label_smoothing,
+                              cal_per_joint_scale=cal_per_joint_scale, text_swap=text_swap, ib_lambda1=ib_lambda1,
+                              ib_lambda2=ib_lambda2, distill_temperature=distill_temperature,
+                              distill_feature_weight=distill_feature_weight)
+        self.text_dim = text_dim
+        enc_args = dict(encoder_args or {})
+        if "num_persons" in inspect.signature(encoder_class(encoder)).parameters:
+            enc_args.setdefault("num_persons", persons)
+        self.encoder = build_encoder(encoder, in_channels=in_channels, num_joints=num_joints, **enc_args)
+        if not 1 <= jid_after < len(self.encoder.blocks):
+            raise ValueError(f"jid_after={jid_after} must name a block before the last ({len(self.encoder.blocks)})")
+        width = self.encoder.out_channels
+        self.jid = JointImportance(self.encoder.widths[jid_after - 1], jid_hidden) if g2l else None
+        self.interaction = CrossModalInteraction(text_dim, width, num_joints, interaction_depth, interaction_heads,
+                                                 dropout, fusion) if l2g else None
+        if head == "mlp":
+            self.classifier = nn.Sequential(nn.Linear(width, width), nn.ReLU(inplace=True), nn.Dropout(dropout),
+                                            nn.Linear(width, num_classes))
+        elif head == "ib":
+            self.classifier = InfoBottleneckHead(width, num_classes, ib_noise_ratio)
+        else:
+            raise ValueError(f"head must be 'mlp' or 'ib', got {head!r}")
+        if embedding not in ("pooled", "latent_mean") or (embedding == "latent_mean" and head != "ib"):
+            raise ValueError(f"embedding {embedding!r}: 'pooled', or 'latent_mean' with head: ib")
+
+    @property
+    def uses_text(self) -> bool:
+        return self.jid is not None or self.interaction is not None
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def forward(self, x: torch.Tensor) -> EncoderOutput:
+        """Text-free branch: `x (N, C, T, V, M)` -> EncoderOutput (pooled `(N, C)`,
+        joint tokens `(N, V, C)`, `k_out (N, V)` or None)."""
+        return self.encoder(x, jid=self.jid, jid_after=self.jid_after)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The one-shot embedding `(N, C)`: encoder + JID, no text."""
+        return self.embedding_of(self.forward(x))
+
+    def embedding_of(self, out: EncoderOutput) -> torch.Tensor:
+        """The one-shot embedding of an encoder output: pooled, or the IB head's mu."""
+        if self.embedding == "latent_mean":
+            return self.classifier.latent(out.pooled)[1]
+        return out.pooled
+
+    def check_text(self, joint_text: torch.Tensor | None, k_gt: torch.Tensor | None) -> None:
+        """A clear error when the text does not fit the network (or is missing)."""
+        if self.interaction is not None:
+            if joint_text is None:
+                raise ValueError("the cross-modal branch (l2g) needs the classes' joint text")
+            if joint_text.shape[-1] != self.text_dim:
+                raise ValueError(f"text embeddings have {joint_text.shape[-1]} dims, the model expects "
+                                 f"{self.text_dim}: set model.text_dim")
+        if self.jid is not None and k_gt is None:
+            raise ValueError("the JID (g2l) needs the classes' key-joint targets k_gt")
+
+    def losses(self, x: torch.Tensor, y: torch.Tensor, joint_text: torch.Tensor | None = None,
+               k_gt: torch.Tensor | None = None, distill_weight: float = 0.0) -> dict[str, torch.Tensor]:
+        """The loss parts and their weighted sum `loss` (plus `acc_s`) of a batch
+        `x (N, C, T, V, M)`, `y (N,)` (auxiliary class positions), given the classes'
+        `joint_text (A, V, D)` and `k_gt (A, V)`. In training mode the cross-modal branch
+        gets another class's text with probability `text_swap` (the label stays)."""
+        a = self.loss_args
+        self.check_text(joint_text, k_gt)
+        out = self.forward(x)
+        if self.head_kind == "ib":
+            z, _, _ = self.classifier.latent(out.pooled)
+            logits_s = self.classifier.decoder(z)
+            parts = {"loss_s": F.cross_entropy(logits_s, y, label_smoothing=a["label_smoothing"])}
+            parts["loss_mmd"], parts["loss_zmean"] = ib_losses(z, y, self.classifier.z_prior)
+            total = parts["loss_s"] + a["ib_lambda2"] * parts["loss_mmd"] + a["ib_lambda1"] * parts["loss_zmean"]
+        else:
+            logits_s = self.classifier(out.pooled)
+            parts = {"loss_s": F.cross_entropy(logits_s, y, label_smoothing=a["label_smoothing"])}
+            total = parts["loss_s"]
+        if self.jid is not None:
+            parts["loss_cal"] = calibration_loss(out.k_out, k_gt[y], a["cal_per_joint_scale"])
+            total = total + a["w_cal"] * parts["loss_cal"]
+        if self.interaction is not None:
+            text_y = y
+            classes = joint_text.shape[0]
+            if self.training and a["text_swap"] > 0 and classes > 1:
+                other = (y + torch.randint(1, classes, y.shape, device=y.device)) % classes  # any class but y
+                text_y = torch.where(torch.rand(y.shape, device=y.device) < a["text_swap"], other, y)
+            feat_c = self.interaction(joint_text[text_y], out.joint_tokens)
+            logits_c = self.classifier(feat_c)
+            parts["loss_c"] = F.cross_entropy(logits_c, y, label_smoothing=a["label_smoothing"])
+            total = total + a["w_c"] * parts["loss_c"]
+            if distill_weight > 0:
+                parts["loss_kd"] = self.distillation_loss(logits_s, out.pooled, logits_c, feat_c)
+                total = total + distill_weight * parts["loss_kd"]
+        parts["loss"] = total
+        parts["acc_s"] = (logits_s.argmax(1) == y).float().mean()
+        return parts
+
+    def distillation_loss(self, logits_s, feat_s, logits_c, feat_c) -> torch.Tensor:
+        """Cross-modal teacher (detached) -> skeleton student: logit KL at temperature
+        `t` (times t^2) plus `distill_feature_weight` x (1 - cosine) of the features."""
+        t = self.loss_args["distill_temperature"]
+        kd = F.kl_div(F.log_softmax(logits_s / t, 1), F.softmax(logits_c.detach() / t, 1),
+                      reduction="batchmean") * t * t
+        return kd + self.loss_args["distill_feature_weight"] * (1 - F.cosine_similarity(feat_s, feat_c.detach())).mean()
+
+
+def count_parameters(module: nn.Module | None) -> int:
+    return 0 if module is None else sum(p.numel() for p in module.parameters())

@@ -1,0 +1,128 @@
+"""`enroll`, `recognize` and `importance`: the command line over `recognition.py`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .data.recordings import LAYOUT_NAMES, read_recording
+from .io import atomic_write_text
+from .recognition import (Gallery, GalleryError, embed_recordings, expand_inputs, load_model, model_fingerprint,
+                          recognize)
+
+
+def add_commands(sub) -> None:
+    layout_help = f"the recordings' layout ({', '.join(LAYOUT_NAMES)}); found from the files where unambiguous"
+    inputs_help = "recordings: files, directories (searched recursively) or glob patterns"
+    e = sub.add_parser("enroll", help="add a new action to a gallery from one or a few recordings")
+    e.add_argument("--ckpt", required=True)
+    e.add_argument("--gallery", required=True)
+    e.add_argument("--name", required=True, help="the action's name")
+    e.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=layout_help)
+    e.add_argument("files", nargs="+", help=inputs_help)
+    e.set_defaults(func=_enroll)
+    r = sub.add_parser("recognize", help="recognise recordings against a gallery (no text needed)")
+    r.add_argument("--ckpt", required=True)
+    r.add_argument("--gallery", required=True)
+    r.add_argument("--top", type=int, default=3)
+    r.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=layout_help)
+    r.add_argument("--batch-size", type=int, default=64, help="recordings read and embedded at a time")
+    r.add_argument("--out", default=None, help="write the results to a .csv (or .json) file instead of printing them")
+    r.add_argument("--json", action="store_true", help="print the results as JSON lines")
+    r.add_argument("files", nargs="+", help=inputs_help)
+    r.set_defaults(func=_recognize)
+    i = sub.add_parser("importance", help="plot which joints the JID weighs most for a recording")
+    i.add_argument("--ckpt", required=True)
+    i.add_argument("--out", required=True, help="PNG to write")
+    i.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=layout_help)
+    i.add_argument("file")
+    i.set_defaults(func=_importance)
+
+
+def _open(args):
+    model, transform = load_model(args.ckpt)
+    return model, transform, Gallery(args.gallery, model_fingerprint(model), model.encoder.out_channels)
+
+
+def _report_skipped(failed: list[tuple[str, str]]) -> None:
+    for _, problem in failed:
+        print(f"skipped {problem}", file=sys.stderr)
+
+
+def _enroll(args) -> int:
+    model, transform, gallery = _open(args)
+    files = expand_inputs(args.files)
+    names, emb, failed = embed_recordings(model, transform, files, args.layout, progress=len(files) > 64)
+    _report_skipped(failed)
+    if not names:
+        raise GalleryError(f"none of the {len(files)} recording(s) could be read; the gallery was left as it was")
+    gallery.add(args.name, names, emb)
+    gallery.save()
+    n = len(gallery.actions[args.name]["files"])
+    print(f"enrolled {args.name!r} from {len(names)} recording(s) ({n} in all); "
+          f"{len(gallery.actions)} action(s) in {args.gallery}")
+    return 0
+
+
+def _recognize(args) -> int:
+    if not Path(args.gallery).exists():
+        raise FileNotFoundError(f"no gallery at {args.gallery}: enroll an action first")
+    model, transform, gallery = _open(args)
+    gallery.prototypes()  # an empty gallery fails before any recording is read
+    files = expand_inputs(args.files)
+    names, emb, failed = embed_recordings(model, transform, files, args.layout, args.batch_size,
+                                          progress=sys.stderr.isatty())
+    _report_skipped(failed)
+    if not names:
+        raise GalleryError(f"none of the {len(files)} recording(s) could be read")
+    results = [{"file": f, "action": ranked[0][0], "cosine": round(ranked[0][1], 4),
+                "top": [[n, round(s, 4)] for n, s in ranked]}
+               for f, ranked in zip(names, recognize(gallery, emb, args.top))]
+    if args.out:
+        atomic_write_text(args.out, _json(results) if args.out.endswith(".json") else _csv(results))
+        print(f"{args.out}: {len(results)} recording(s) recognised, {len(failed)} skipped")
+    elif args.json:
+        for r in results:
+            print(json.dumps(r))
+    else:
+        for r in results:
+            others = ", ".join(f"{n} ({s:.3f})" for n, s in r["top"])
+            print(f"{r['file']}: {r['action']} (cosine {r['cosine']:.3f}); top-{len(r['top'])}: {others}")
+    return 0
+
+
+def _csv(results: list[dict]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["file", "action", "cosine", "top"])
+    for r in results:
+        w.writerow([r["file"], r["action"], f"{r['cosine']:.4f}", "; ".join(f"{n}:{s:.4f}" for n, s in r["top"])])
+    return buf.getvalue()
+
+
+def _json(results: list[dict]) -> str:
+    return json.dumps(results, indent=1)
+
+
+def _importance(args) -> int:
+    from .data.layout import NTU_JOINTS
+    from .eval.plots import joint_importance_png
+
+    model, transform = load_model(args.ckpt)
+    if model.jid is None:
+        raise GalleryError(f"{args.ckpt}: this model has no JID (trained with g2l off)")
+    raw = read_recording(args.file, args.layout)
+    x = torch.from_numpy(transform(raw, None))[None]
+    with torch.no_grad():
+        k = model(x).k_out[0].numpy()
+    xy = raw[:2, 0, :, 0].T  # first frame, first body: (V, 2) x and y
+    path = joint_importance_png(k, xy, args.out, f"JID joint importance: {Path(args.file).name}")
+    top = np.argsort(-k)[:5]
+    print(f"wrote {path}; most important joints: " + ", ".join(f"{NTU_JOINTS[j]} ({k[j]:.3f})" for j in top))
+    return 0

@@ -1,0 +1,47 @@
+"""A run's `result.json`: what every `fit` (and `test`) writes into its run folder,
+and the only file that sweeps and tables read. It holds the one-shot summary
+(top-1, exemplar-averaged top-1, floor, per class, probe), the settings the run
+actually used (from the resolved config), the seed and the code's commit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from .io import atomic_write_text
+
+
+def settings_of(config: dict) -> dict:
+    """What a run actually used, from its resolved LightningCLI config."""
+    model, data, trainer = config.get("model", {}), config.get("data", {}), config.get("trainer", {})
+    callbacks = trainer.get("callbacks") or []
+    return {"dataset": data.get("dataset"), "aux_classes": data.get("aux_classes"),
+            "encoder": model.get("encoder"), "g2l": model.get("g2l"), "l2g": model.get("l2g"),
+            "fusion": model.get("fusion"), "text_swap": model.get("text_swap"),
+            "descriptions": data.get("descriptions"), "protocol": data.get("protocol"),
+            "distill": any(str(cb.get("class_path", "")).endswith("Distillation") for cb in callbacks),
+            "seed": config.get("seed_everything"), "max_epochs": trainer.get("max_epochs")}
+
+
+def commit() -> str | None:
+    """The short commit of the crossglg checkout that runs (None outside git)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip() or None
+    except OSError:
+        return None
+
+
+def write_result(run_dir: str | Path, summary: dict, config: dict) -> Path:
+    """`<run_dir>/result.json`: the stage's summary, the settings, the seed and the commit."""
+    res = dict(summary, settings=settings_of(config), seed=config.get("seed_everything"), commit=commit())
+    return atomic_write_text(Path(run_dir) / "result.json", json.dumps(res, indent=1))
+
+
+def read_result(run_dir: str | Path) -> dict:
+    path = Path(run_dir) / "result.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: the run wrote no result (did it finish?)")
+    return json.loads(path.read_text())
