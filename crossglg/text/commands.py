@@ -109,7 +109,7 @@ def _embed(args) -> int:
 
     t0 = time.perf_counter()
     classes = load_descriptions(args.dataset, args.descriptions)
-    texts = [t for c in classes.values() for t in [c.global_text] + [c.joints[j] for j in NTU_JOINTS]]
+    texts = [c.joints[j] for c in classes.values() for j in NTU_JOINTS]  # what training embeds
     cache = EmbeddingCache(args.text_encoder, args.cache_dir)
     vecs = cache.get(texts, progress=True)
     print(f"{args.dataset}: {len(classes)} classes, {len(texts)} sentences ({cache.encoded} newly encoded), "

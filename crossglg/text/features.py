@@ -16,7 +16,6 @@ from .schema import k_gt, load_descriptions
 @dataclass
 class TextFeatures:
     joint_emb: torch.Tensor  # (A, V, D) one sentence per joint
-    global_emb: torch.Tensor  # (A, D)
     k_gt: torch.Tensor  # (A, V), rows sum to 1
     encoder: str
 
@@ -32,6 +31,5 @@ def class_text_features(dataset: str, labels: list[int], encoder: str, descripti
     cache = EmbeddingCache(encoder, cache_dir)
     joint_texts = [d.joints[j] for d in chosen for j in NTU_JOINTS]
     joints = cache.get(joint_texts, progress=progress).reshape(len(chosen), len(NTU_JOINTS), -1)
-    glob = cache.get([d.global_text for d in chosen], progress=progress)
     kg = np.stack([k_gt(d.key_joints) for d in chosen])
-    return TextFeatures(torch.from_numpy(np.ascontiguousarray(joints)), torch.from_numpy(glob), torch.from_numpy(kg), encoder)
+    return TextFeatures(torch.from_numpy(np.ascontiguousarray(joints)), torch.from_numpy(kg), encoder)
