@@ -152,18 +152,11 @@ def main(argv: list[str] | None = None) -> None:
     if argv[0] not in TOOL_COMMANDS:
         print(f"unknown command {argv[0]!r}\n\n{_usage()}", file=sys.stderr)
         sys.exit(2)
-    from .data.errors import SkeletonFormatError
-    from .data.cache import CacheError
-    from .data.protocols import ProtocolError
-
-    from .text.embeddings import EncoderUnavailable
-    from .text.schema import DescriptionError
-    from .recognition import GalleryError
+    from .errors import CrossGLGError
 
     try:
         code = _run_tool(_tool_parser().parse_args(argv))
-    except (SkeletonFormatError, CacheError, ProtocolError, FileNotFoundError, KeyError, EncoderUnavailable,
-            DescriptionError, GalleryError, ValueError) as e:
+    except (CrossGLGError, FileNotFoundError, KeyError, ValueError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"error: {msg}", file=sys.stderr)
         sys.exit(1)

@@ -28,18 +28,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data.errors import SkeletonFormatError
 from .data.recordings import EXTENSIONS, from_array, read_recording
 from .data.transforms import SampleTransform
 from .eval.oneshot import cosine
 from .io import atomic_write_text
+from .errors import GalleryError, SkeletonFormatError
 
 GALLERY_SCHEMA = "crossglg.gallery/v1"
 RECORDING_SUFFIXES = (*EXTENSIONS, ".npy", ".npz", ".txt")
 
-
-class GalleryError(ValueError):
-    pass
 
 
 def model_fingerprint(model) -> str:

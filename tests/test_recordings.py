@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from crossglg.data.errors import SkeletonFormatError
+from crossglg.errors import SkeletonFormatError
 from crossglg.data.layout import NTU_JOINTS
 from crossglg.data.recordings import LAYOUTS, MEDIAPIPE33_JOINTS, from_array, read_recording
 from helpers import counterparts, write_as

@@ -2,7 +2,7 @@
 generated data set, caches, one-shot protocols, transforms and the DataModule."""
 
 from .cache import CacheError, SkeletonCache, prepare
-from .errors import SkeletonFormatError
+from ..errors import SkeletonFormatError
 from .ntu import BodySelection, read_skeleton_file
 from .protocols import PROTOCOLS, OneShotProtocol, ProtocolError, get_protocol
 

@@ -31,9 +31,9 @@ from tqdm import tqdm
 
 from ..io import atomic_write_text
 from .datasets import default_missing_list, get_dataset, read_missing_list
-from .errors import SkeletonFormatError
 from .layout import MAX_BODIES, NUM_JOINTS
 from .ntu import BodySelection
+from ..errors import CacheError, SkeletonFormatError
 
 FORMAT_VERSION = 1
 FRAME_SHAPE = (3, NUM_JOINTS, MAX_BODIES)
@@ -41,9 +41,6 @@ FRAME_BYTES = 4 * int(np.prod(FRAME_SHAPE))
 COLUMNS = ("name", "label", "frames", "offset", "subject", "camera", "setup", "replication",
            "source", "source_size", "source_sha1")
 
-
-class CacheError(RuntimeError):
-    """A cache folder is missing, incomplete or inconsistent."""
 
 
 def _work(job):

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import SkeletonFormatError
+from ..errors import SkeletonFormatError
 from .layout import MAX_BODIES, NUM_JOINTS, SPINE_MID
 
 NAME_RE = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})")

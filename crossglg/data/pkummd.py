@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SkeletonFormatError
+from ..errors import SkeletonFormatError
 from .layout import MAX_BODIES, NUM_JOINTS, SPINE_MID
 
 

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .builtin import BUILTIN_CLASSES
+from ..errors import ProtocolError
 
-
-class ProtocolError(ValueError):
-    """A protocol cannot be applied to a cache (a missing exemplar, a bad subset)."""
 
 
 @dataclass(frozen=True)

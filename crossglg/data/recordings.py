@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SkeletonFormatError
+from ..errors import SkeletonFormatError
 from .layout import MAX_BODIES, NTU_JOINTS, NUM_JOINTS, SPINE_MID
 
 MIN_FRAMES = 2

@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from .errors import SkeletonFormatError
+from ..errors import SkeletonFormatError
 from .layout import MAX_BODIES, SPINE_MID, UTD_TO_NTU
 
 NAME_RE = re.compile(r"a(\d+)_s(\d+)_t(\d+)")

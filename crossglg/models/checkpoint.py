@@ -15,13 +15,11 @@ from pathlib import Path
 import torch
 
 from .network import ARCHITECTURE, LOSS, CrossGLGNet
+from ..errors import CheckpointError
 
 CHECKPOINT_VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)
 
-
-class CheckpointError(ValueError):
-    """A file that is not a readable crossglg checkpoint."""
 
 
 def read_checkpoint(path: str | Path, map_location: str = "cpu") -> dict:

@@ -23,12 +23,10 @@ from tqdm import tqdm
 from ..io import atomic_write_text
 from .prompts import GLOBAL_TOOL, LOCAL_TOOL, PROMPT_VERSION, SYSTEM, global_prompt, local_prompt
 from .schema import SCHEMA, ClassDescription, DescriptionError, make_file, validate_file, validate_global, validate_joints
+from ..errors import MissingAPIKey
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
 
-
-class MissingAPIKey(RuntimeError):
-    pass
 
 
 def make_client():

