@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crossglg.eval.stats import paired_difference  # noqa: E402
 from crossglg.io import atomic_write_text  # noqa: E402
+from crossglg.models.encoder import ENCODER_ALIASES  # noqa: E402
 
 
 def load(roots: list[Path]) -> dict[str, dict[int, dict]]:
@@ -34,8 +35,9 @@ def load(roots: list[Path]) -> dict[str, dict[int, dict]]:
         for f in sorted(root.glob("*/result.json")):
             r = json.loads(f.read_text())
             p = r.get("params", {})
+            enc = (r.get("settings") or {}).get("encoder")
             runs.append((Path(str(p.get("config", "default"))).stem, int(p.get("seed_everything", 0)),
-                         (r.get("settings") or {}).get("encoder"), r))
+                         ENCODER_ALIASES.get(enc, enc), r))
     several = len({enc for *_, enc, _ in runs}) > 1
     rows: dict[str, dict[int, dict]] = defaultdict(dict)
     for row, seed, enc, r in runs:

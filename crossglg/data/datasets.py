@@ -136,19 +136,22 @@ def read_missing_list(path: str | Path) -> set[str]:
     return names
 
 
+def _label_file(name: str) -> list[str]:
+    """`crossglg/data/labels/<name>.txt`: the official class names, one per line, in
+    label order (NTU RGB+D 120 as its README publishes them, NTU-60 being the first 60;
+    UTD-MHAD from its paper and web page). PKU-MMD's ship with the dataset."""
+    from importlib.resources import files
+
+    return files("crossglg.data").joinpath("labels", f"{name}.txt").read_text().splitlines()
+
+
 def class_names(name: str) -> list[str]:
     """Class names in label order, where the project knows them without user files."""
     key = ALIASES.get(name, name)
     if key == "builtin":
         return list(builtin.BUILTIN_CLASSES)
-    if key in ("ntu60", "ntu120"):
-        from ..text.classes import NTU120_CLASSES
-
-        return list(NTU120_CLASSES[: get_dataset(key).num_classes])
-    if key == "utdmhad":
-        from ..text.classes import UTD_CLASSES
-
-        return list(UTD_CLASSES)
+    if key in ("ntu60", "ntu120", "utdmhad"):
+        return _label_file("ntu120" if key == "ntu60" else key)[: get_dataset(key).num_classes]
     raise KeyError(f"class names of {name} ship with the dataset: pass them with --classes-file")
 
 

@@ -30,7 +30,7 @@ names no side, the class's global text and the data set's class name do.
 
 Classes are matched by position in label order; the class count must be the data
 set's (NTU-60 also accepts a 120-class NTU source and takes its first 60). Ids and
-names come from `crossglg.text.classes` (PKU-MMD: `--classes-file`, else the names in
+names come from `crossglg/data/labels/*.txt` (PKU-MMD: `--classes-file`, else the names in
 the source). The output records where the text came from and its licence in a
 top-level `source` object.
 """

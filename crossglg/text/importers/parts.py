@@ -130,7 +130,7 @@ class Imported:
 
 def resolve_target(dataset: str, classes_file: str | Path | None = None) -> Target:
     """The class names and count of `dataset` (ntu120, ntu60, utdmhad, pkummd2)."""
-    from ..classes import NTU120_CLASSES, UTD_CLASSES
+    from ...data.datasets import class_names
 
     key = {"pkummd": "pkummd2"}.get(dataset, dataset)
     if key not in DATASETS:
@@ -144,11 +144,11 @@ def resolve_target(dataset: str, classes_file: str | Path | None = None) -> Targ
             raise ImportSourceError(str(e)) from None
         return Target(key, len(rows), [n for _, n in rows], [i for i, _ in rows])
     if key == "ntu120":
-        return Target(key, 120, list(NTU120_CLASSES))
+        return Target(key, 120, class_names("ntu120"))
     if key == "ntu60":
-        return Target(key, 60, list(NTU120_CLASSES[:60]))
+        return Target(key, 60, class_names("ntu60"))
     if key == "utdmhad":
-        return Target(key, 27, list(UTD_CLASSES))
+        return Target(key, 27, class_names("utdmhad"))
     from ...data.datasets import get_dataset
 
     return Target(key, get_dataset(key).num_classes, None)
