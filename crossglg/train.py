@@ -113,9 +113,13 @@ TRAINER_DEFAULTS = {"use_distributed_sampler": False, "default_root_dir": "runs"
 
 
 def run_lightning_cli(argv: list[str]) -> CrossGLGCLI:
-    return CrossGLGCLI(CrossGLG, SkeletonDataModule, args=argv, seed_everything_default=0,
-                       save_config_callback=LogConfig, save_config_kwargs={"overwrite": True},
-                       trainer_defaults=TRAINER_DEFAULTS)
+    import warnings
+
+    with warnings.catch_warnings():  # `python -m crossglg fit ...` passes its own argv on: not a mistake
+        warnings.filterwarnings("ignore", message=".*args parameter is intended")
+        return CrossGLGCLI(CrossGLG, SkeletonDataModule, args=argv, seed_everything_default=0,
+                           save_config_callback=LogConfig, save_config_kwargs={"overwrite": True},
+                           trainer_defaults=TRAINER_DEFAULTS)
 
 
 class _ParseOnly(CrossGLGCLI):
