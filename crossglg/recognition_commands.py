@@ -39,9 +39,9 @@ def add_commands(sub) -> None:
     r.set_defaults(func=_recognize)
     i = sub.add_parser("importance", help="plot which joints the JID weighs most for a recording")
     i.add_argument("--ckpt", required=True)
-    i.add_argument("--out", required=True, help="PNG to write")
+    i.add_argument("--out", required=True, help="PNG to write (one recording), or a folder (one PNG per recording)")
     i.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=layout_help)
-    i.add_argument("file")
+    i.add_argument("files", nargs="+", help=inputs_help)
     i.set_defaults(func=_importance)
 
 
@@ -112,17 +112,30 @@ def _json(results: list[dict]) -> str:
 
 def _importance(args) -> int:
     from .data.layout import NTU_JOINTS
+    from .errors import SkeletonFormatError
     from .eval.plots import joint_importance_png
 
     model, transform = load_model(args.ckpt)
     if model.jid is None:
         raise GalleryError(f"{args.ckpt}: this model has no JID (trained with g2l off)")
-    raw = read_recording(args.file, args.layout)
-    x = torch.from_numpy(transform(raw, None))[None]
-    with torch.no_grad():
-        k = model(x).k_out[0].numpy()
-    xy = raw[:2, 0, :, 0].T  # first frame, first body: (V, 2) x and y
-    path = joint_importance_png(k, xy, args.out, f"JID joint importance: {Path(args.file).name}")
-    top = np.argsort(-k)[:5]
-    print(f"wrote {path}; most important joints: " + ", ".join(f"{NTU_JOINTS[j]} ({k[j]:.3f})" for j in top))
+    files = expand_inputs(args.files)
+    one = len(files) == 1 and not Path(args.out).is_dir()
+    failed = []
+    for f in files:
+        try:
+            raw = read_recording(f, args.layout)
+        except (SkeletonFormatError, ValueError) as e:
+            if one:
+                raise
+            failed.append((str(f), str(e)))
+            continue
+        x = torch.from_numpy(transform(raw, None))[None]
+        with torch.no_grad():
+            k = model(x).k_out[0].numpy()
+        xy = raw[:2, 0, :, 0].T  # first frame, first body: (V, 2) x and y
+        out = Path(args.out) if one else Path(args.out) / f"{Path(f).stem}.png"
+        path = joint_importance_png(k, xy, out, f"JID joint importance: {Path(f).name}")
+        top = np.argsort(-k)[:5]
+        print(f"wrote {path}; most important joints: " + ", ".join(f"{NTU_JOINTS[j]} ({k[j]:.3f})" for j in top))
+    _report_skipped(failed)
     return 0

@@ -199,6 +199,9 @@ def test_recognize_a_directory_of_kinect1_text_with_a_bad_file(checkpoint, built
     assert rows["wave"]["top"].startswith("wave:") and "clap:" in rows["wave"]["top"]
     r = cli("recognize", "--ckpt", checkpoint, "--gallery", g, "--layout", "kinect1", "--json", rec / "wave.txt")
     assert json.loads(r.stdout)["action"] == "wave"
+    r = cli("importance", "--ckpt", checkpoint, "--layout", "kinect1", "--out", tmp_path / "maps", rec)
+    assert r.returncode == 0 and "broken.txt" in r.stderr, r.stderr
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == ["clap.png", "other.png", "wave.png"]
     r = cli("recognize", "--ckpt", checkpoint, "--gallery", g, rec / "wave.txt")  # 20 joints: which order?
     assert r.returncode == 1 and "--layout" in r.stderr
     # the same through Python, with arrays and no files
