@@ -29,7 +29,7 @@ TOOL_COMMANDS = {
 }
 
 
-_COMMAND_MODULES: list[str] = ["text.commands", "models.commands", "recognition_commands", "sweep"]  # modules that add their own sub-commands
+_COMMAND_MODULES: list[str] = ["text.commands", "models.commands", "eval.commands", "recognition_commands", "sweep"]  # modules that add their own sub-commands
 
 
 def _usage() -> str:
