@@ -33,7 +33,7 @@ from .data.recordings import EXTENSIONS, from_array, read_recording
 from .data.transforms import SampleTransform
 from .eval.oneshot import cosine
 from .io import atomic_write_text
-from .errors import GalleryError, SkeletonFormatError
+from .errors import GalleryError
 
 GALLERY_SCHEMA = "crossglg.gallery/v1"
 RECORDING_SUFFIXES = (*EXTENSIONS, ".npy", ".npz", ".txt")
@@ -120,7 +120,7 @@ def embed_batches(model, transform, samples: Iterable[tuple[str, object]], layou
             raw = from_array(item, layout, where=name) if isinstance(item, np.ndarray) else read_recording(item, layout)
             xs.append(transform(raw, None))
             names.append(name)
-        except (SkeletonFormatError, FileNotFoundError, ValueError) as e:
+        except (FileNotFoundError, ValueError) as e:  # SkeletonFormatError is a ValueError
             failed.append((name, str(e)))
         if len(xs) == batch_size:
             yield flush()
@@ -198,21 +198,22 @@ class Recognizer:
         self.model, self.transform = load_model(ckpt)
         self.gallery = Gallery(gallery, model_fingerprint(self.model), self.model.encoder.out_channels)
 
-    def _embed(self, recordings, layout: str | None) -> np.ndarray:
+    def _embed(self, recordings, layout: str | None) -> tuple[list[str], np.ndarray]:
+        """Names (`array i` or the file) and embeddings; the first unreadable one raises."""
         items = [(f"array {i}" if isinstance(r, np.ndarray) else str(r), r) for i, r in enumerate(recordings)]
-        embs = []
-        for _, e, failed in embed_batches(self.model, self.transform, items, layout):
+        names, embs = [], []
+        for n, e, failed in embed_batches(self.model, self.transform, items, layout):
             if failed:
                 raise ValueError(failed[0][1])  # the message names the file or the array
+            names += n
             embs.append(e)
-        return np.concatenate(embs)
+        return names, np.concatenate(embs)
 
     def enroll(self, name: str, recordings: list, layout: str | None = None) -> None:
         """Add recordings (arrays in `layout`, or files) of an action."""
-        self.gallery.add(name, [f"array {i}" if isinstance(r, np.ndarray) else str(r) for i, r in enumerate(recordings)],
-                         self._embed(recordings, layout))
+        self.gallery.add(name, *self._embed(recordings, layout))
         if self.gallery.path is not None:
             self.gallery.save()
 
     def recognize(self, recordings: list, layout: str | None = None, top: int = 3) -> list[list[tuple[str, float]]]:
-        return recognize(self.gallery, self._embed(recordings, layout), top)
+        return recognize(self.gallery, self._embed(recordings, layout)[1], top)

@@ -112,7 +112,6 @@ def _json(results: list[dict]) -> str:
 
 def _importance(args) -> int:
     from .data.layout import NTU_JOINTS
-    from .errors import SkeletonFormatError
     from .eval.plots import joint_importance_png
 
     model, transform = load_model(args.ckpt)
@@ -124,7 +123,7 @@ def _importance(args) -> int:
     for f in files:
         try:
             raw = read_recording(f, args.layout)
-        except (SkeletonFormatError, ValueError) as e:
+        except ValueError as e:  # SkeletonFormatError included
             if one:
                 raise
             failed.append((str(f), str(e)))

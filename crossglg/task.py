@@ -103,9 +103,6 @@ class CrossGLG(L.LightningModule):
         return self.net.embed(x)
 
     def training_step(self, batch, batch_idx):
-        if self.net.uses_text and self.joint_text is None and self.k_gt is None:
-            raise ValueError("the model uses text (g2l/l2g) but none was connected: call model.connect(text) "
-                             "or train with a SkeletonDataModule that has a text_encoder")
         parts = self.net.losses(batch["x"], batch["y"], self.joint_text, self.k_gt, self.distill_weight)
         self.log_dict({f"train/{k}": v for k, v in parts.items()}, prog_bar=False, on_epoch=True, on_step=False,
                       batch_size=len(batch["y"]), sync_dist=True)

@@ -1,8 +1,3 @@
-import json
-import subprocess
-import sys
-import textwrap
-
 import lightning as L
 import pytest
 import torch

@@ -249,7 +249,7 @@ def read_recording(path: str | Path, layout: str | None = None, min_frames: int 
     if layout is not None and layout not in LAYOUT_NAMES:
         raise ValueError(f"unknown layout {layout!r}; known: {', '.join(LAYOUT_NAMES)}")
     layout = layout or (EXTENSIONS.get(path.suffix) if path.suffix not in (".npy", ".npz", ".txt") else None)
-    if layout == "ntu" or (layout is None and path.suffix == ".skeleton"):
+    if layout == "ntu":
         return read_skeleton_file(path)
     if path.suffix == ".mat":
         from .utdmhad import parse_utd_bytes

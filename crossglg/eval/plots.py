@@ -3,7 +3,6 @@ joint-importance map of the JID."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np

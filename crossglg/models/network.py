@@ -102,12 +102,14 @@ class CrossGLGNet(nn.Module):
         """A clear error when the text does not fit the network (or is missing)."""
         if self.interaction is not None:
             if joint_text is None:
-                raise ValueError("the cross-modal branch (l2g) needs the classes' joint text")
+                raise ValueError("the cross-modal branch (l2g) needs the classes' joint text: connect it "
+                                 "(task.connect(text), or a SkeletonDataModule with a text_encoder)")
             if joint_text.shape[-1] != self.text_dim:
                 raise ValueError(f"text embeddings have {joint_text.shape[-1]} dims, the model expects "
                                  f"{self.text_dim}: set model.text_dim")
         if self.jid is not None and k_gt is None:
-            raise ValueError("the JID (g2l) needs the classes' key-joint targets k_gt")
+            raise ValueError("the JID (g2l) needs the classes' key-joint targets k_gt: connect them "
+                             "(task.connect(text), or a SkeletonDataModule with a text_encoder)")
 
     def losses(self, x: torch.Tensor, y: torch.Tensor, joint_text: torch.Tensor | None = None,
                k_gt: torch.Tensor | None = None, distill_weight: float = 0.0) -> dict[str, torch.Tensor]:

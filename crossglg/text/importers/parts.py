@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ...data.layout import NTU_JOINTS
-from ...errors import DescriptionError, ImportSourceError
+from ...errors import ImportSourceError
 from ..schema import ClassDescription
 
 
