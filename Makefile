@@ -3,7 +3,7 @@ VENV ?= .venv
 # (a stock Debian/Ubuntu Python refuses system-wide installs, PEP 668) and every target uses it.
 PYTHON ?= $(if $(VIRTUAL_ENV),python,$(VENV)/bin/python)
 
-.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources
+.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources composed
 
 install:
 	@if [ "$(PYTHON)" = "$(VENV)/bin/python" ] && [ ! -x "$(PYTHON)" ]; then python3 -m venv $(VENV); fi
@@ -54,3 +54,9 @@ reproduce-smoke:
 
 tables:
 	$(PYTHON) experiments/tables.py
+
+# Plain against CrossGLG on the generated `composed` set, where the text is informative
+# by construction (novel classes are new combinations of seen part motions); resumable.
+composed:
+	$(PYTHON) -m crossglg sweep experiments/sweeps/composed.yaml
+	$(PYTHON) experiments/paired.py results/sweeps/composed --out results/composed.md

@@ -46,11 +46,13 @@ def _tool_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("generate", help=TOOL_COMMANDS["generate"])
-    g.add_argument("--out", default="data/builtin/raw")
+    g.add_argument("--dataset", default="builtin", choices=["builtin", "composed"],
+                   help="which generated set (default: builtin, the demo's)")
+    g.add_argument("--out", default=None, help="folder to write (default: data/<dataset>/raw)")
     g.add_argument("--seed", type=int, default=0)
 
     pr = sub.add_parser("prepare", help=TOOL_COMMANDS["prepare"])
-    pr.add_argument("dataset", help="ntu60, ntu120, pkummd2 (or pkummd), utdmhad, builtin")
+    pr.add_argument("dataset", help="ntu60, ntu120, pkummd2 (or pkummd), utdmhad, builtin, composed")
     pr.add_argument("--raw-dir", required=True, help="folder holding the raw files (searched recursively)")
     pr.add_argument("--out", required=True, help="cache folder to write")
     pr.add_argument("--workers", type=int, default=2, help="parser processes (0: in this process)")
@@ -79,10 +81,11 @@ def _tool_parser() -> argparse.ArgumentParser:
 
 def _run_tool(args) -> int:
     if args.command == "generate":
-        from .data.builtin import generate_builtin
+        from .data.datasets import get_dataset
 
-        paths = generate_builtin(args.out, seed=args.seed)
-        print(f"{len(paths)} files in {args.out}")
+        out = args.out or f"data/{args.dataset}/raw"
+        paths = get_dataset(args.dataset).generate(out, seed=args.seed)
+        print(f"{len(paths)} files in {out}")
     elif args.command == "prepare":
         from .data.cache import prepare
 

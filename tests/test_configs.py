@@ -21,7 +21,7 @@ SETTINGS = {f"ntu120/aux{n}.yaml": ("ntu120", n, f"runs/ntu120/aux{n}") for n in
 SETTINGS.update({f"ntu60/aux{n}.yaml": ("ntu60", n, f"runs/ntu60/aux{n}") for n in (10, 20, 30, 40, 50)})
 SETTINGS.update({"ntu120.yaml": ("ntu120", None, "runs/ntu120"), "ntu60.yaml": ("ntu60", None, "runs/ntu60"),
                  "pkummd2.yaml": ("pkummd2", None, "runs/pkummd2"), "utdmhad.yaml": ("utdmhad", None, "runs/utdmhad"),
-                 "demo.yaml": ("builtin", None, "runs/demo")})
+                 "demo.yaml": ("builtin", None, "runs/demo"), "composed.yaml": ("composed", None, "runs/composed")})
 METHODS = {"plain": (False, False, False), "g2l": (True, False, False), "l2g": (False, True, False),
            "crossglg": (True, True, False), "distill": (True, True, True)}
 

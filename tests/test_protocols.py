@@ -33,7 +33,7 @@ def test_other_protocols_equal_design():
     utd = get_protocol("utdmhad").show()
     assert utd["novel_classes"] == list(range(1, 28, 3)) and utd["exemplars"][2] == "a7_s1_t1"
     assert set(PROTOCOLS) == {"ntu120_oneshot", "ntu60_oneshot", "pkummd2_oneshot", "utdmhad_oneshot", "builtin_oneshot",
-                              "utdmhad_val"}
+                              "utdmhad_val", "composed_oneshot"}
 
 
 def test_aux_subsets_take_first_n_in_label_order():

@@ -17,7 +17,6 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from .builtin import generate_builtin
 from .cache import SkeletonCache, prepare
 from .datasets import get_dataset, shared_data
 from .protocols import Split, get_protocol
@@ -46,8 +45,8 @@ class SkeletonDataset(Dataset):
 
 
 def default_raw_dir(dataset: str, data_dir: str | Path) -> Path:
-    if dataset == "builtin":
-        return Path(data_dir) / "builtin" / "raw"
+    if get_dataset(dataset).generate is not None:
+        return Path(data_dir) / dataset / "raw"
     root = shared_data()
     if dataset == "utdmhad" and root is not None and (root / "utd-mhad" / "Skeleton").is_dir():
         return root / "utd-mhad" / "Skeleton"
@@ -57,14 +56,14 @@ def default_raw_dir(dataset: str, data_dir: str | Path) -> Path:
 def ensure_cache(dataset: str, data_dir: str | Path = "data", raw_dir: str | Path | None = None,
                  cache_dir: str | Path | None = None, workers: int = 0, progress: bool = True) -> SkeletonCache:
     """Open the cache of a dataset, preparing it first when it does not exist (the
-    built-in data is generated first; others need their raw files)."""
+    generated sets are generated first; others need their raw files)."""
     spec = get_dataset(dataset)
     cache_dir = Path(cache_dir) if cache_dir else Path(data_dir) / spec.name / "cache"
     if (cache_dir / "manifest.json").exists():
         return SkeletonCache(cache_dir)
     raw = Path(raw_dir) if raw_dir else default_raw_dir(spec.name, data_dir)
-    if spec.name == "builtin":
-        generate_builtin(raw, progress=progress)
+    if spec.generate is not None:
+        spec.generate(raw, progress=progress)
     elif not raw.is_dir():
         raise FileNotFoundError(f"no cache at {cache_dir} and no raw data at {raw}: run "
                                 f"`python -m crossglg prepare {spec.name} --raw-dir YOUR_COPY --out {cache_dir}`")
@@ -76,7 +75,7 @@ class SkeletonDataModule(L.LightningDataModule):
     """One-shot benchmark data.
 
     Args:
-        dataset: `builtin`, `utdmhad`, `ntu60`, `ntu120` or `pkummd2`.
+        dataset: `builtin`, `composed`, `utdmhad`, `ntu60`, `ntu120` or `pkummd2`.
         protocol: one-shot protocol name (default `<dataset>_oneshot`).
         aux_classes: train on the first N auxiliary classes only (None: all).
         data_dir: root for generated data and caches (`<data_dir>/<dataset>/cache`).

@@ -2,7 +2,8 @@
 becomes samples, and their class names.
 
 Names are the same in every command and config: `ntu60`, `ntu120`, `pkummd2`,
-`utdmhad` and `builtin` (the generated data the demo runs on).
+`utdmhad`, and the generated sets `builtin` (the data the demo runs on) and `composed`
+(actions composed of per-part motions, whose text is informative by construction).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import builtin
+from . import builtin, composed
 from .ntu import BodySelection, parse_ntu_bytes, parse_ntu_name
 from .pkummd import label_path_for, read_pku_recording
 from .utdmhad import parse_utd_bytes, parse_utd_name
@@ -50,6 +51,9 @@ class DatasetSpec:
     accept: Callable[[Path], bool] = lambda p: True
     description: str = ""
     options: dict = field(default_factory=dict)
+    #: generated sets: `generate(out_dir, progress=...)` writes the raw files, and the class names
+    generate: Callable[..., list[Path]] | None = None
+    classes: tuple[str, ...] | None = None
 
     def sources(self, raw_dir: str | Path) -> list[Path]:
         raw = Path(raw_dir)
@@ -101,7 +105,12 @@ DATASETS: dict[str, DatasetSpec] = {
     "utdmhad": DatasetSpec("utdmhad", 27, "*_skeleton.mat", _read_utd,
                            description="UTD-MHAD skeleton .mat files (Kinect v1, mapped to NTU joints)"),
     "builtin": DatasetSpec("builtin", len(builtin.BUILTIN_CLASSES), "*.skeleton", _read_ntu,
-                           description="generated NTU-format files (python -m crossglg generate)"),
+                           description="generated NTU-format files (python -m crossglg generate)",
+                           generate=builtin.generate_builtin, classes=builtin.BUILTIN_CLASSES),
+    "composed": DatasetSpec("composed", composed.NUM_CLASSES, "*.skeleton", _read_ntu,
+                            description="generated NTU-format files of composed part motions "
+                                        "(python -m crossglg generate --dataset composed)",
+                            generate=composed.generate_composed, classes=composed.COMPOSED_CLASSES),
 }
 ALIASES = {"pkummd": "pkummd2"}
 
@@ -148,8 +157,8 @@ def _label_file(name: str) -> list[str]:
 def class_names(name: str) -> list[str]:
     """Class names in label order, where the project knows them without user files."""
     key = ALIASES.get(name, name)
-    if key == "builtin":
-        return list(builtin.BUILTIN_CLASSES)
+    if key in DATASETS and DATASETS[key].classes is not None:
+        return list(DATASETS[key].classes)
     if key in ("ntu60", "ntu120", "utdmhad"):
         return _label_file("ntu120" if key == "ntu60" else key)[: get_dataset(key).num_classes]
     raise KeyError(f"class names of {name} ship with the dataset: pass them with --classes-file")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import composed
 from .builtin import BUILTIN_CLASSES
 from ..errors import ProtocolError
 
@@ -130,6 +131,10 @@ PROTOCOLS: dict[str, OneShotProtocol] = {
     "builtin_oneshot": OneShotProtocol(
         "builtin_oneshot", "builtin", len(BUILTIN_CLASSES), _BUILTIN_NOVEL,
         tuple(f"S001C002P001R001A{c + 1:03d}" for c in _BUILTIN_NOVEL), _others(len(BUILTIN_CLASSES), _BUILTIN_NOVEL)),
+    "composed_oneshot": OneShotProtocol(
+        "composed_oneshot", "composed", composed.NUM_CLASSES, composed.NOVEL,
+        tuple(f"S001C002P001R001A{c + 1:03d}" for c in composed.NOVEL), _others(composed.NUM_CLASSES, composed.NOVEL),
+        note="novel classes are new combinations of part motions that the auxiliary classes all show"),
 }
 
 

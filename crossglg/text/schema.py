@@ -132,8 +132,24 @@ def shipped_path(dataset: str) -> Path:
     return Path(str(resources.files("crossglg.text") / "descriptions" / f"{name}.json"))
 
 
+def generated_descriptions(dataset: str) -> dict | None:
+    """The description file of a generated set whose text is derived from its generator
+    (`composed`); None for other data sets."""
+    if dataset != "composed":
+        return None
+    from ..data import composed
+
+    return {"schema": SCHEMA, "dataset": "composed", "prompt_version": "none", "date": "",
+            "generator": "derived from the generator's part motions (crossglg.data.composed.describe)",
+            "classes": [composed.describe(k) for k in range(composed.NUM_CLASSES)]}
+
+
 def load_descriptions(dataset: str, path: str | Path | None = None) -> dict[int, ClassDescription]:
-    """Descriptions by 1-based class id, from `path` or the shipped file."""
+    """Descriptions by 1-based class id, from `path`, or else the shipped file (for
+    `composed`, the sentences its generator derives)."""
+    generated = None if path else generated_descriptions(dataset)
+    if generated is not None:
+        return {c.id: c for c in validate_file(generated, f"{dataset} (generated descriptions)")}
     p = Path(path) if path else shipped_path(dataset)
     if not p.exists():
         hint = " (generate it: python -m crossglg describe pkummd2 --classes-file Actions.xlsx --out FILE)" \
