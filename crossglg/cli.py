@@ -14,7 +14,7 @@ LIGHTNING_COMMANDS = {
     "predict": "embed the evaluation samples with the text-free branch",
 }
 TOOL_COMMANDS = {
-    "generate": "write the built-in data set as NTU-format .skeleton files",
+    "generate": "write a generated data set (builtin, composed) as NTU-format .skeleton files",
     "prepare": "parse a data set's raw files once into a memory-mapped cache",
     "protocol": "show a one-shot protocol, or check it against a cache",
     "floor": "the no-learning floor: nearest exemplar by cosine on raw coordinates",
@@ -29,7 +29,7 @@ TOOL_COMMANDS = {
 }
 
 
-_COMMAND_MODULES: list[str] = ["text.commands", "models.commands", "eval.commands", "recognition_commands", "sweep"]  # modules that add their own sub-commands
+_COMMAND_MODULES: list[str] = ["text.commands", "eval.commands", "recognition_commands", "sweep"]  # modules that add their own sub-commands
 
 
 def _usage() -> str:
@@ -73,6 +73,15 @@ def _tool_parser() -> argparse.ArgumentParser:
     fl.add_argument("--data-dir", default="data")
     fl.add_argument("--cache", default=None)
     fl.add_argument("--frames", type=int, default=32)
+
+    m = sub.add_parser("model-info", help=TOOL_COMMANDS["model-info"],
+                       description="Build the model of a config (without data) and count parameters and FLOPs "
+                                   "at the config's window and persons (default: NTU settings T=64, V=25, M=2).")
+    m.add_argument("--config", required=True, action="append",
+                   help="a config file as `fit` takes it; repeat to layer (e.g. a setting, then configs/methods/*.yaml)")
+    m.add_argument("--num-classes", type=int, default=None, help="default: the protocol's auxiliary classes")
+    m.add_argument("--text-dim", type=int, default=None, help="default: the config's text encoder's width")
+    m.add_argument("--json", action="store_true")
 
     for module in _COMMAND_MODULES:
         __import__(f"crossglg.{module}", fromlist=["add_commands"]).add_commands(sub)
@@ -133,8 +142,36 @@ def _run_tool(args) -> int:
         print(f"floor (raw coordinates, nearest exemplar): {acc:.3f} top-1 "
               f"({len(split.query_idx)} queries, {len(split.exemplar_idx)} novel classes; "
               f"chance {1 / len(split.exemplar_idx):.3f})")
+    elif args.command == "model-info":
+        return _model_info(args)
     else:
         return args.func(args)
+    return 0
+
+
+def _model_info(args) -> int:
+    from .data.protocols import get_protocol
+    from .models.info import model_info
+    from .train import resolve_config
+
+    cfg = resolve_config([x for path in args.config for x in ("--config", path)])
+    margs = {k: v for k, v in (cfg.get("model") or {}).items() if not k.startswith("_")}
+    data = cfg.get("data") or {}
+    proto = get_protocol(data.get("protocol") or f"{data.get('dataset', 'builtin')}_oneshot")
+    if args.num_classes:
+        margs["num_classes"] = args.num_classes
+    elif proto.auxiliary is not None:
+        margs["num_classes"] = len(proto.auxiliary_classes(n=data.get("aux_classes")))
+    else:  # the auxiliary classes are those in the prepared data: PKU-MMD phase II has 31
+        margs["num_classes"] = 31
+    if args.text_dim is not None:
+        margs["text_dim"] = args.text_dim
+    info = model_info(margs, data.get("window", 64), data.get("persons", 2))
+    if args.json:
+        print(json.dumps(info))
+    else:
+        for k, v in info.items():
+            print(f"{k}: {v:,}" if isinstance(v, int) else f"{k}: {v}")
     return 0
 
 

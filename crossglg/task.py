@@ -16,21 +16,22 @@ from .eval.evaluation import OneShotEvaluation
 from .eval.oneshot import OneShotResult
 from .models.checkpoint import (CHECKPOINT_VERSION, network_arguments, read_checkpoint, upgrade_state_dict)
 from .models.network import ARCHITECTURE, LOSS, CrossGLGNet
+from .text.features import datamodule_text
 
 
 class ConnectText(L.Callback):
-    """Hands the DataModule's text features (computed once in its setup) to the task
-    before training."""
+    """Computes the auxiliary classes' text features from the DataModule's settings
+    (`text.features.datamodule_text`) and hands them to the task before training."""
 
     def setup(self, trainer, pl_module, stage: str) -> None:
         if stage == "fit" and pl_module.net.uses_text and pl_module.joint_text is None:
-            pl_module.connect(trainer.datamodule.text_features())
+            pl_module.connect(datamodule_text(trainer.datamodule))
 
 
 class CrossGLG(L.LightningModule):
     """Args (all in the config under `model:`):
         num_classes: auxiliary classes (linked from the data).
-        text_dim: sentence-embedding size (linked from the data's text encoder).
+        text_dim: sentence-embedding size (linked from `data.text_encoder`, read from its configuration).
         encoder / encoder_args: `infogcn`, `infogcn_lite`, `stgcn` or a dotted class path, and its arguments.
         g2l / l2g: the JID (global-to-local) and the cross-modal interaction (local-to-global).
         jid_after: the block (1-based) after which the JID reads features.

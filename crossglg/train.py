@@ -19,6 +19,7 @@ from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 
 from .data.datamodule import SkeletonDataModule
 from .task import CrossGLG
+from .text.embeddings import encoder_dimension
 
 
 def _has_wandb_key() -> bool:
@@ -81,7 +82,7 @@ class CrossGLGCLI(LightningCLI):
 
     def add_arguments_to_parser(self, parser) -> None:
         parser.link_arguments("data.num_aux_classes", "model.num_classes", apply_on="instantiate")
-        parser.link_arguments("data.text_dim", "model.text_dim", apply_on="instantiate")
+        parser.link_arguments("data.text_encoder", "model.text_dim", compute_fn=encoder_dimension, apply_on="parse")
         parser.link_arguments("data.persons", "model.persons")
 
     def before_instantiate_classes(self) -> None:

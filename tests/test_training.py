@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from crossglg.data.datamodule import SkeletonDataModule
+from crossglg.text.embeddings import encoder_dimension
 from crossglg.models.checkpoint import load_inference_model
 from crossglg.task import CrossGLG, load_task
 from helpers import TINY
@@ -14,7 +15,7 @@ def datamodule(cache, encoder, tmp_path, **kw):
 
 
 def model(dm, **kw):
-    args = dict(num_classes=dm.num_aux_classes, text_dim=dm.text_dim, encoder_args=TINY, jid_hidden=8,
+    args = dict(num_classes=dm.num_aux_classes, text_dim=encoder_dimension(dm.hparams.text_encoder), encoder_args=TINY, jid_hidden=8,
                 interaction_heads=2, lr=0.05, warmup_epochs=1, eval_episodes=20, calibration_at_test=False)
     args.update(kw)
     return CrossGLG(**args)
@@ -38,7 +39,12 @@ def test_fit_then_inference_touches_no_text(builtin_cache, tiny_encoder, tmp_pat
     import crossglg.text.embeddings as emb
 
     monkeypatch.setattr(emb, "load_encoder", lambda *a, **k: pytest.fail("text encoder loaded at inference"))
-    monkeypatch.setattr(SkeletonDataModule, "text_features", lambda self: pytest.fail("text features used"))
+    import crossglg.task
+    import crossglg.text.features as features
+
+    for where in (crossglg.task, features):
+        monkeypatch.setattr(where, "datamodule_text", lambda *a, **k: pytest.fail("text features used"))
+    monkeypatch.setattr(features, "class_text_features", lambda *a, **k: pytest.fail("text features used"))
     inf = load_task(tmp_path / "ck" / "last.ckpt")
     inf.net.interaction.register_forward_hook(lambda *a: pytest.fail("cross-modal branch ran at inference"))
     assert inf.joint_text is None and inf.k_gt is None

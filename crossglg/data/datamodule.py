@@ -1,6 +1,8 @@
 """The LightningDataModule: training batches from the auxiliary classes (plain or
-episodic), the one-shot evaluation set (exemplars and queries of the novel classes),
-and the cached text features of the auxiliary classes for the text-guided branch.
+episodic) and the one-shot evaluation set (exemplars and queries of the novel
+classes). It carries the text settings (`text_encoder`, `descriptions`,
+`embedding_cache`) but computes no text: `text.features.datamodule_text` does, and the
+task is handed the result (`CrossGLG.connect`).
 
 Data flows one way: raw files -> cache (`prepare`) -> `SkeletonDataset` -> batch.
 A batch is a dict: `x (N, C, T, V, M)`, `y (N,)` (training: the auxiliary-class
@@ -87,6 +89,7 @@ class SkeletonDataModule(L.LightningDataModule):
         episodic: training batches are N-way K-shot episodes instead of shuffled batches.
         text_encoder / descriptions: the sentence encoder and description file of the
             text branch (None descriptions: the shipped file of the dataset).
+        embedding_cache: where sentence embeddings are cached (default: the user cache).
     """
 
     def __init__(self, dataset: str = "builtin", protocol: str | None = None, aux_classes: int | None = None,
@@ -103,7 +106,6 @@ class SkeletonDataModule(L.LightningDataModule):
         self.protocol = get_protocol(protocol or f"{self.dataset_name}_oneshot")
         self.cache: SkeletonCache | None = None
         self.split: Split | None = None
-        self._text = None
 
     # -- set-up -------------------------------------------------------------------
     def prepare_data(self) -> None:
@@ -131,6 +133,10 @@ class SkeletonDataModule(L.LightningDataModule):
 
     @property
     def num_aux_classes(self) -> int:
+        """Auxiliary classes (the classifier's outputs): from the protocol where it lists
+        them, so that building a config prepares no data; else from the prepared data."""
+        if self.protocol.auxiliary is not None:
+            return len(self.protocol.auxiliary_classes(n=self.hparams.aux_classes))
         if self.split is None:
             self.setup()
         return len(self.split.aux_classes)
@@ -138,13 +144,6 @@ class SkeletonDataModule(L.LightningDataModule):
     @property
     def num_novel_classes(self) -> int:
         return len(self.protocol.novel)
-
-    @property
-    def text_dim(self) -> int:
-        """Size of the sentence embeddings of the configured text encoder."""
-        if self.hparams.text_encoder is None:
-            return 0
-        return int(self.text_features().joint_emb.shape[-1])
 
     def novel_class_names(self) -> list[str]:
         from .datasets import class_names
@@ -155,49 +154,11 @@ class SkeletonDataModule(L.LightningDataModule):
             return [f"A{c + 1:03d}" for c in self.protocol.novel]
         return [names[c] for c in self.protocol.novel]
 
-    def novel_key_mask(self) -> torch.Tensor | None:
-        """`(K, V)`: 1 on the key joints that the descriptions give each evaluated
-        (novel) class, for diagnostics of the JID only (inference uses no text);
-        None without descriptions."""
-        if not hasattr(self, "_key_mask"):  # read once: the evaluation asks at every validation
-            self._key_mask = self._read_key_mask()
-        return self._key_mask
-
-    def _read_key_mask(self) -> torch.Tensor | None:
-        from ..text.schema import load_descriptions
-
-        try:
-            desc = load_descriptions(self.dataset_name, self.hparams.descriptions)
-        except (FileNotFoundError, ValueError):
-            return None
-        from .layout import NTU_JOINTS
-
-        mask = torch.zeros(len(self.protocol.novel), len(NTU_JOINTS))
-        for k, c in enumerate(self.protocol.novel):
-            if c + 1 not in desc:
-                return None
-            for name in desc[c + 1].key_joints:
-                mask[k, NTU_JOINTS.index(name)] = 1.0
-        return mask
-
     def aux_eval_dataloader(self) -> DataLoader:
         """The auxiliary-class training samples with the evaluation transform (for the
         base-class statistics of distribution calibration)."""
         ds = SkeletonDataset(self.cache, self.train_set.indices, self.train_set.targets, self.eval_transform)
         return DataLoader(ds, batch_size=self.hparams.eval_batch_size, num_workers=self.hparams.num_workers)
-
-    def text_features(self):
-        """Per auxiliary class (classifier order): frozen joint-sentence embeddings
-        `(A, V, D)` and the JID targets `k_gt (A, V)`, from the caches."""
-        if self._text is None:
-            from ..text.features import class_text_features
-
-            h = self.hparams
-            if self.split is None:
-                self.setup()
-            self._text = class_text_features(self.dataset_name, [int(c) for c in self.split.aux_classes],
-                                             h.text_encoder, h.descriptions, h.embedding_cache)
-        return self._text
 
     # -- loaders ------------------------------------------------------------------
     def _loader(self, dataset, **kw) -> DataLoader:

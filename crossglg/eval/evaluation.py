@@ -20,6 +20,7 @@ from .oneshot import (OneShotResult, distribution_calibration, episode_accuracy,
                       exemplar_averaged_top1, key_joint_mass)
 from .probe import probe_loader, text_leak_probe
 from .report import print_result, write_artifacts
+from ..text.features import key_joint_mask
 
 
 def gather_rows(module: L.LightningModule, t: torch.Tensor) -> torch.Tensor:
@@ -50,6 +51,16 @@ class OneShotEvaluation(L.Callback):
         self.exemplar_draws, self.episodes, self.n_way, self.k_shot = exemplar_draws, episodes, n_way, k_shot
         self.calibration_at_test, self.leak_probe, self.plots = calibration_at_test, leak_probe, plots
         self._rows: list[dict] = []
+
+    def _key_mask(self, dm) -> torch.Tensor | None:
+        """`(K, V)` key joints of the evaluated classes, read once per data module."""
+        if getattr(dm, "protocol", None) is None:
+            return None
+        key = (dm.dataset_name, tuple(dm.protocol.novel), dm.hparams.descriptions)
+        if getattr(self, "_mask_key", None) != key:
+            self._mask_key, self._mask = key, key_joint_mask(dm.dataset_name, list(dm.protocol.novel),
+                                                             dm.hparams.descriptions)
+        return self._mask
 
     # -- collection -----------------------------------------------------------------
     def _collect(self, outputs) -> None:
@@ -89,7 +100,7 @@ class OneShotEvaluation(L.Callback):
             accs = exemplar_averaged_top1(feats, y, self.exemplar_draws)
             res.exemplar_avg_top1, res.exemplar_avg_std = float(accs.mean()), float(accs.std(ddof=1))
             metrics[f"{stage}/exemplar_avg_top1"] = res.exemplar_avg_top1
-        mask = dm.novel_key_mask() if k_out.shape[1] and dm is not None and hasattr(dm, "novel_key_mask") else None
+        mask = self._key_mask(dm) if k_out.shape[1] else None
         if mask is not None:
             res.key_mass, res.key_mass_uniform = key_joint_mass(k_out.cpu(), mask[y.cpu()])
         if final and getattr(dm, "split", None) is not None:  # the no-learning floor on the same split

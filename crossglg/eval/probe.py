@@ -75,6 +75,7 @@ def probe_run(run_dir, checkpoint: str | None = None) -> dict[str, float]:
 
     from ..data.datamodule import SkeletonDataModule
     from ..models.checkpoint import load_inference_model
+    from ..text.features import datamodule_text
 
     run = Path(run_dir)
     cfg_path = run / "config.yaml"
@@ -89,4 +90,4 @@ def probe_run(run_dir, checkpoint: str | None = None) -> dict[str, float]:
     if model.interaction is None:
         raise ValueError(f"{ckpt}: the model has no cross-modal branch (l2g is off); nothing to probe")
     ds = dm.aux_eval_dataloader().dataset
-    return text_leak_probe(model, dm.text_features().joint_emb.float(), probe_loader(ds))
+    return text_leak_probe(model, datamodule_text(dm).joint_emb.float(), probe_loader(ds))

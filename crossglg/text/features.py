@@ -1,5 +1,10 @@
 """Per-class text features for training: the frozen joint-sentence embeddings and
-the JID targets of the auxiliary classes, in classifier order."""
+the JID targets of the auxiliary classes, in classifier order; and the key-joint masks
+of the evaluated classes, for the JID diagnostics.
+
+The data side knows nothing of text: these functions read what they need from a
+`SkeletonDataModule` (its dataset, split and text settings) and hand the result to
+the model (`CrossGLG.connect`)."""
 
 from __future__ import annotations
 
@@ -33,3 +38,30 @@ def class_text_features(dataset: str, labels: list[int], encoder: str, descripti
     joints = cache.get(joint_texts, progress=progress).reshape(len(chosen), len(NTU_JOINTS), -1)
     kg = np.stack([k_gt(d.key_joints) for d in chosen])
     return TextFeatures(torch.from_numpy(np.ascontiguousarray(joints)), torch.from_numpy(kg), encoder)
+
+
+def datamodule_text(dm, progress: bool = False) -> TextFeatures:
+    """The text features of a set-up `SkeletonDataModule`'s auxiliary classes, in
+    classifier order, with its text encoder, descriptions and embedding cache."""
+    if dm.split is None:
+        dm.setup("fit")
+    h = dm.hparams
+    return class_text_features(dm.dataset_name, [int(c) for c in dm.split.aux_classes], h.text_encoder,
+                               h.descriptions, h.embedding_cache, progress)
+
+
+def key_joint_mask(dataset: str, classes: list[int], descriptions: str | None = None) -> torch.Tensor | None:
+    """`(K, V)`: 1 on the key joints that the descriptions give each of the 0-based
+    `classes` (diagnostics of the JID only; inference uses no text); None when there
+    are no descriptions for them."""
+    try:
+        desc = load_descriptions(dataset, descriptions)
+    except (FileNotFoundError, ValueError):
+        return None
+    if any(c + 1 not in desc for c in classes):
+        return None
+    mask = torch.zeros(len(classes), len(NTU_JOINTS))
+    for k, c in enumerate(classes):
+        for name in desc[c + 1].key_joints:
+            mask[k, NTU_JOINTS.index(name)] = 1.0
+    return mask

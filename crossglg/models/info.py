@@ -1,0 +1,22 @@
+"""Parameters and FLOPs of a network built from model arguments (the `model-info` command
+and `make bench` print them)."""
+
+from __future__ import annotations
+
+import torch
+
+
+def model_info(model_args: dict, window: int = 64, persons: int = 2) -> dict:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from .network import ARCHITECTURE, LOSS, CrossGLGNet, count_parameters
+
+    model = CrossGLGNet(**{k: v for k, v in model_args.items() if k in ARCHITECTURE + LOSS}).eval()
+    x = torch.randn(1, 3, window, 25, persons)
+    with torch.no_grad(), FlopCounterMode(display=False) as fc:
+        model.embed(x)
+    enc, jid = count_parameters(model.encoder), count_parameters(model.jid)
+    return {"encoder": model_args.get("encoder", "infogcn"), "encoder_params": enc, "jid_params": jid,
+            "inference_params": enc + jid, "interaction_params": count_parameters(model.interaction),
+            "classifier_params": count_parameters(model.classifier), "training_params": count_parameters(model),
+            "gflops_per_sample": fc.get_total_flops() / 1e9, "window": window, "persons": persons}
