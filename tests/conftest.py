@@ -9,31 +9,11 @@ for _var, _sub in (("CROSSGLG_CACHE", "crossglg"), ("WANDB_DIR", "wandb"), ("WAN
                    ("WANDB_CONFIG_DIR", "wandb-config"), ("MPLCONFIGDIR", "matplotlib"), ("HF_HOME", "hf")):
     os.environ[_var] = os.path.join(_SCRATCH, _sub)
 
-import numpy as np
 import pytest
 
 from helpers import SHARED_DATA
 
 os.environ.setdefault("CROSSGLG_SHARED_DATA", str(SHARED_DATA))  # for the CLI runs in subprocesses
-from crossglg.data.ntu import format_ntu_skeleton
-
-UTD_DIR = SHARED_DATA / "utd-mhad" / "Skeleton"
-NTU_META = SHARED_DATA / "ntu"
-needs_utd = pytest.mark.skipif(not UTD_DIR.is_dir(), reason=f"UTD-MHAD not found at {UTD_DIR} (shared data absent)")
-needs_ntu_meta = pytest.mark.skipif(not NTU_META.is_dir(), reason=f"NTU metadata not found at {NTU_META}")
-
-
-def person(seed: int, t: int, scale: float = 1.0, offset=(0.0, 0.0, 3.0), motion: float = 0.05) -> np.ndarray:
-    """A plausible upright body `(t, 25, 3)`: tall (y spread) and narrow (x spread)."""
-    rng = np.random.default_rng(seed)
-    base = np.stack([rng.uniform(-0.2, 0.2, 25), np.linspace(-0.9, 0.8, 25), rng.uniform(-0.1, 0.1, 25)], 1) * scale
-    wave = motion * np.sin(np.linspace(0, 3, t))[:, None, None] * rng.normal(size=(1, 25, 3))
-    return np.round(base[None] + wave + np.asarray(offset), 5)
-
-
-def write_skeleton(path, frames) -> str:
-    path.write_text(format_ntu_skeleton(frames))
-    return str(path)
 
 
 @pytest.fixture(scope="session")
@@ -52,8 +32,11 @@ def tiny_encoder(tmp_path_factory):
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     d = tmp_path_factory.mktemp("tiny-encoder")
-    words = sorted({w.strip(".,'()").lower() for w in open(__file__).read().split()} |
-                   {"the", "left", "right", "hand", "moves", "up", "down", "barely", "head", "knee"})
+    from crossglg.data.layout import NTU_JOINTS
+
+    words = sorted({w for j in NTU_JOINTS for w in j.split()} |
+                   {"the", "moves", "up", "down", "barely", "still", "forward", "back", "raises", "lowers", "while",
+                    "person", "arm", "leg", "body", "swings", "stays", "bends", "turns", "and", "a", "an", "to", "of"})
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [w for w in words if w and w.isalpha()]
     (d / "vocab.txt").write_text("\n".join(vocab))
     tok = BertTokenizerFast(vocab_file=str(d / "vocab.txt"))

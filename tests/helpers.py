@@ -1,18 +1,43 @@
-"""Small shared pieces of the tests: the tiny encoder widths, a tiny network, and
-tiny class texts (no model download, no data)."""
+"""Small shared pieces of the tests: the tiny encoder widths, a tiny network and task,
+the quiet CPU trainer, the built-in data module at test sizes, and tiny class texts
+(no model download)."""
 
 import os
 from pathlib import Path
 
 import lightning as L
 import numpy as np
+import pytest
 import torch
 
+from crossglg.data.datamodule import SkeletonDataModule
+from crossglg.data.ntu import format_ntu_skeleton
 from crossglg.data.recordings import LAYOUTS
 from crossglg.models.network import CrossGLGNet
+from crossglg.task import CrossGLG
+from crossglg.text.embeddings import encoder_dimension
 
 #: The public datasets beside the repository (`../shared/data`), or `$CROSSGLG_SHARED_DATA`.
 SHARED_DATA = Path(os.environ.get("CROSSGLG_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+UTD_DIR = SHARED_DATA / "utd-mhad" / "Skeleton"
+NTU_META = SHARED_DATA / "ntu"
+needs_utd = pytest.mark.skipif(not UTD_DIR.is_dir(), reason=f"UTD-MHAD not found at {UTD_DIR} (shared data absent)")
+needs_ntu_meta = pytest.mark.skipif(not NTU_META.is_dir(), reason=f"NTU metadata not found at {NTU_META}")
+
+
+def person(seed: int, t: int, scale: float = 1.0, offset=(0.0, 0.0, 3.0), motion: float = 0.05) -> np.ndarray:
+    """A plausible upright body `(t, 25, 3)`: tall (y spread) and narrow (x spread)."""
+    rng = np.random.default_rng(seed)
+    base = np.stack([rng.uniform(-0.2, 0.2, 25), np.linspace(-0.9, 0.8, 25), rng.uniform(-0.1, 0.1, 25)], 1) * scale
+    wave = motion * np.sin(np.linspace(0, 3, t))[:, None, None] * rng.normal(size=(1, 25, 3))
+    return np.round(base[None] + wave + np.asarray(offset), 5)
+
+
+def write_skeleton(path, frames) -> str:
+    path.write_text(format_ntu_skeleton(frames))
+    return str(path)
+
 
 #: Encoder widths small enough for a CPU test (two temporal strides, as the real ones).
 TINY = {"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}
@@ -25,6 +50,32 @@ def tiny_net(**kw) -> CrossGLGNet:
                 interaction_heads=2)
     args.update(kw)
     return CrossGLGNet(**args)
+
+
+def tiny_datamodule(cache, text_encoder: str | None = None, embedding_cache=None, **kw) -> SkeletonDataModule:
+    """The built-in data of the session's `builtin_cache` at test sizes (T=16)."""
+    args = dict(cache_dir=str(cache.path), window=16, batch_size=32, text_encoder=text_encoder,
+                embedding_cache=None if embedding_cache is None else str(embedding_cache))
+    args.update(kw)
+    return SkeletonDataModule("builtin", **args)
+
+
+def tiny_task(dm: SkeletonDataModule | None = None, **kw) -> CrossGLG:
+    """A CrossGLG task on the tiny widths, sized for `dm` (classes and text width)."""
+    args = dict(encoder_args=TINY, jid_hidden=8, interaction_heads=2)
+    if dm is not None:
+        args.update(num_classes=dm.num_aux_classes, text_dim=encoder_dimension(dm.hparams.text_encoder))
+    args.update(kw)
+    return CrossGLG(**args)
+
+
+def tiny_trainer(root, **kw) -> L.Trainer:
+    """A quiet one-process CPU trainer writing under `root` (no logger, progress bar or
+    model summary; the samplers shard by themselves)."""
+    args = dict(accelerator="cpu", devices=1, default_root_dir=str(root), logger=False, enable_progress_bar=False,
+                enable_model_summary=False, use_distributed_sampler=False)
+    args.update(kw)
+    return L.Trainer(**args)
 
 
 def tiny_text(classes: int = 4, dim: int = 32, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

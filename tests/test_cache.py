@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from crossglg.data import CacheError, SkeletonCache, prepare, read_skeleton_file
-from conftest import person, write_skeleton
+from helpers import person, write_skeleton
 
 
 def make_raw(folder, n, bad=()):
@@ -98,7 +98,7 @@ def test_corrupt_cache_is_refused(tmp_path):
 
 
 def test_official_missing_lists(tmp_path):
-    from conftest import NTU_META, needs_ntu_meta  # noqa: F401
+    from helpers import NTU_META, needs_ntu_meta  # noqa: F401
     from crossglg.data.datasets import default_missing_list, read_missing_list
 
     if not NTU_META.is_dir():

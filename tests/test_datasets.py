@@ -6,7 +6,7 @@ from crossglg.data.builtin import BUILTIN_CLASSES, generate_sample
 from crossglg.data.layout import UTD_TO_NTU
 from crossglg.data.pkummd import read_pku_recording
 from crossglg.data.utdmhad import parse_utd_bytes
-from conftest import UTD_DIR, needs_utd
+from helpers import UTD_DIR, needs_utd
 
 
 def test_builtin_is_deterministic_and_varied():

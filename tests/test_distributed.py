@@ -12,9 +12,8 @@ import lightning as L
 import pytest
 
 from crossglg.callbacks import OneShotPredictionWriter
-from crossglg.data.datamodule import SkeletonDataModule
 from crossglg.task import CrossGLG, load_task
-from helpers import TINY
+from helpers import TINY, tiny_datamodule, tiny_trainer
 
 
 def _rows(path):
@@ -23,21 +22,16 @@ def _rows(path):
 
 def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_path):
     def dm():
-        return SkeletonDataModule("builtin", cache_dir=str(builtin_cache.path), window=16, batch_size=32,
-                                  eval_batch_size=37, text_encoder=None)
+        return tiny_datamodule(builtin_cache, eval_batch_size=37)
 
-    common = dict(accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False,
-                  use_distributed_sampler=False)
     m = CrossGLG(num_classes=16, encoder="infogcn_lite", encoder_args=TINY, g2l=False, l2g=False, lr=0.05,
                  warmup_epochs=1, eval_episodes=20, calibration_at_test=False)
     ck = L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp_path / "ck", save_last=True)
-    t = L.Trainer(max_epochs=1, limit_train_batches=2, num_sanity_val_steps=0, callbacks=[ck],
-                  default_root_dir=str(tmp_path / "single"), devices=1, **common)
+    t = tiny_trainer(tmp_path / "single", max_epochs=1, limit_train_batches=2, num_sanity_val_steps=0, callbacks=[ck])
     t.fit(m, dm())
     t.test(m, dm())
     single = m.results["test"]
-    L.Trainer(devices=1, default_root_dir=str(tmp_path / "single"), callbacks=[OneShotPredictionWriter()],
-              **common).predict(m, dm(), return_predictions=False)
+    tiny_trainer(tmp_path / "single", callbacks=[OneShotPredictionWriter()]).predict(m, dm(), return_predictions=False)
 
     script = textwrap.dedent(f"""
         import lightning as L
@@ -77,7 +71,7 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
 
     # validation during the DDP fit == a single-process test of the checkpoint it wrote
     val = json.loads((tmp_path / "ddp_fit" / "oneshot_validate.json").read_text())
-    t2 = L.Trainer(devices=1, default_root_dir=str(tmp_path / "check"), **common)
+    t2 = tiny_trainer(tmp_path / "check")
     fitted = load_task(tmp_path / "ddp_fit" / "ck" / "last.ckpt")
     t2.test(fitted, dm())
     assert val["queries"] == 280 and val["top1"] == fitted.results["test"].top1

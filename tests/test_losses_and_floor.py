@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from crossglg.eval.floor import raw_coordinate_floor, raw_coordinate_floor_averaged
-from helpers import tiny_net, tiny_text
-from conftest import needs_utd
+from helpers import tiny_datamodule, tiny_net, tiny_text, tiny_trainer
+from helpers import needs_utd
 
 
 def test_total_loss_is_the_stated_weighted_sum():
@@ -89,7 +89,7 @@ def test_floor_pin_on_utdmhad(tmp_path):
     0.705 averaged over the 200 draws."""
     from crossglg.data.datamodule import ensure_cache
     from crossglg.data.protocols import get_protocol
-    from conftest import UTD_DIR
+    from helpers import UTD_DIR
 
     cache = ensure_cache("utdmhad", tmp_path, raw_dir=UTD_DIR, workers=2, progress=False)
     split = get_protocol("utdmhad_oneshot").apply(cache)
@@ -104,18 +104,15 @@ def test_training_beats_the_floor_on_builtin(builtin_cache, tmp_path):
     draws (0.620) by a wide margin (0.746 measured)."""
     import lightning as L
 
-    from crossglg.data.datamodule import SkeletonDataModule
     from crossglg.task import CrossGLG
 
     L.seed_everything(0)
-    dm = SkeletonDataModule("builtin", cache_dir=str(builtin_cache.path), window=16, batch_size=32,
-                            eval_batch_size=100, text_encoder=None)
+    dm = tiny_datamodule(builtin_cache, eval_batch_size=100)
     m = CrossGLG(num_classes=16, encoder="infogcn_lite", encoder_args={"widths": [16, 16, 16, 32, 32, 32, 32, 32, 32]},
                  g2l=False, l2g=False, lr=0.05, warmup_epochs=1, milestones=[5], calibration_at_test=False,
                  plots=False)
-    t = L.Trainer(max_epochs=6, accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False,
-                  num_sanity_val_steps=0, check_val_every_n_epoch=6, default_root_dir=str(tmp_path),
-                  enable_checkpointing=False, use_distributed_sampler=False)
+    t = tiny_trainer(tmp_path, max_epochs=6, num_sanity_val_steps=0, check_val_every_n_epoch=6,
+                     enable_checkpointing=False)
     t.fit(m, dm)
     r = m.results["validate"]
     assert r.floor_exemplar_avg == pytest.approx(0.6197, abs=1e-3)

@@ -3,7 +3,7 @@ import pytest
 
 from crossglg.data import SkeletonFormatError, read_skeleton_file
 from crossglg.data.ntu import parse_ntu_name
-from conftest import person, write_skeleton
+from helpers import person, write_skeleton
 
 
 def test_single_body_exact_array(tmp_path):

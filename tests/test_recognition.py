@@ -7,21 +7,15 @@ from pathlib import Path
 import lightning as L
 import pytest
 
-from crossglg.data.datamodule import SkeletonDataModule
-from crossglg.text.embeddings import encoder_dimension
-from crossglg.task import CrossGLG
-from helpers import TINY
+from helpers import tiny_datamodule, tiny_task, tiny_trainer
 
 
 def _train(builtin_cache, tiny_encoder, tmp, seed: int):
     L.seed_everything(seed)
-    dm = SkeletonDataModule("builtin", cache_dir=str(builtin_cache.path), window=16, batch_size=32,
-                            text_encoder=tiny_encoder, embedding_cache=str(tmp / "emb"))
-    m = CrossGLG(num_classes=dm.num_aux_classes, text_dim=encoder_dimension(dm.hparams.text_encoder), encoder_args=TINY, jid_hidden=8,
-                 interaction_heads=2)
-    t = L.Trainer(max_epochs=1, limit_train_batches=2, limit_val_batches=0, logger=False, enable_progress_bar=False,
-                  default_root_dir=str(tmp), use_distributed_sampler=False, enable_model_summary=False,
-                  callbacks=[L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp / f"ck{seed}", save_last=True)])
+    dm = tiny_datamodule(builtin_cache, tiny_encoder, tmp / "emb")
+    m = tiny_task(dm)
+    t = tiny_trainer(tmp, max_epochs=1, limit_train_batches=2, limit_val_batches=0,
+                     callbacks=[L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp / f"ck{seed}", save_last=True)])
     t.fit(m, dm)
     return tmp / f"ck{seed}" / "last.ckpt"
 

@@ -2,31 +2,25 @@ import lightning as L
 import pytest
 import torch
 
-from crossglg.data.datamodule import SkeletonDataModule
-from crossglg.text.embeddings import encoder_dimension
 from crossglg.models.checkpoint import load_inference_model
-from crossglg.task import CrossGLG, load_task
-from helpers import TINY
+from crossglg.task import load_task
+from helpers import tiny_datamodule, tiny_task, tiny_trainer
 
 
 def datamodule(cache, encoder, tmp_path, **kw):
-    return SkeletonDataModule("builtin", cache_dir=str(cache.path), window=16, batch_size=32, eval_batch_size=50,
-                              text_encoder=encoder, embedding_cache=str(tmp_path / "emb"), **kw)
+    return tiny_datamodule(cache, encoder, tmp_path / "emb", eval_batch_size=50, **kw)
 
 
 def model(dm, **kw):
-    args = dict(num_classes=dm.num_aux_classes, text_dim=encoder_dimension(dm.hparams.text_encoder), encoder_args=TINY, jid_hidden=8,
-                interaction_heads=2, lr=0.05, warmup_epochs=1, eval_episodes=20, calibration_at_test=False)
+    args = dict(lr=0.05, warmup_epochs=1, eval_episodes=20, calibration_at_test=False)
     args.update(kw)
-    return CrossGLG(**args)
+    return tiny_task(dm, **args)
 
 
 def trainer(tmp_path, **kw):
-    args = dict(max_epochs=1, accelerator="cpu", devices=1, default_root_dir=str(tmp_path), logger=False,
-                enable_progress_bar=False, enable_model_summary=False, use_distributed_sampler=False,
-                limit_train_batches=3, num_sanity_val_steps=0)
+    args = dict(max_epochs=1, limit_train_batches=3, num_sanity_val_steps=0)
     args.update(kw)
-    return L.Trainer(**args)
+    return tiny_trainer(tmp_path, **args)
 
 
 def test_fit_then_inference_touches_no_text(builtin_cache, tiny_encoder, tmp_path, monkeypatch):
