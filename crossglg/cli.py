@@ -76,7 +76,8 @@ def _tool_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("model-info", help=TOOL_COMMANDS["model-info"],
                        description="Build the model of a config (without data) and count parameters and FLOPs "
-                                   "at the config's window and persons (default: NTU settings T=64, V=25, M=2).")
+                                   "at the config's window and persons (default: NTU settings T=64, V=25, M=2). "
+                                   "Overrides as `fit` takes them may follow, e.g. --data.aux_classes=20.")
     m.add_argument("--config", required=True, action="append",
                    help="a config file as `fit` takes it; repeat to layer (e.g. a setting, then configs/methods/*.yaml)")
     m.add_argument("--num-classes", type=int, default=None, help="default: the protocol's auxiliary classes")
@@ -154,7 +155,7 @@ def _model_info(args) -> int:
     from .models.info import model_info
     from .train import resolve_config
 
-    cfg = resolve_config([x for path in args.config for x in ("--config", path)])
+    cfg = resolve_config([x for path in args.config for x in ("--config", path)] + list(args.overrides))
     margs = {k: v for k, v in (cfg.get("model") or {}).items() if not k.startswith("_")}
     data = cfg.get("data") or {}
     proto = get_protocol(data.get("protocol") or f"{data.get('dataset', 'builtin')}_oneshot")
@@ -195,7 +196,13 @@ def main(argv: list[str] | None = None) -> None:
     from .errors import CrossGLGError
 
     try:
-        code = _run_tool(_tool_parser().parse_args(argv))
+        parser = _tool_parser()
+        args, extra = parser.parse_known_args(argv)
+        overrides = args.command == "model-info" and extra and extra[0].startswith("--") and "." in extra[0]
+        if extra and not overrides:  # only model-info takes config overrides (--data.aux_classes=20, ...)
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.overrides = extra
+        code = _run_tool(args)
     except (CrossGLGError, FileNotFoundError, KeyError, ValueError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"error: {msg}", file=sys.stderr)

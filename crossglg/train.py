@@ -137,7 +137,7 @@ class _ParseOnly(CrossGLGCLI):
 def resolve_config(argv: list[str]) -> dict:
     """The config `fit` would run with (config files in order, includes and overrides
     applied, defaults filled in), as a dict, without building data, model or trainer.
-    `argv`: e.g. `["--config", "configs/ntu120/aux20.yaml", "--model.encoder=stgcn"]`."""
+    `argv`: e.g. `["--config", "configs/ntu120.yaml", "--data.aux_classes=20", "--model.encoder=stgcn"]`."""
     import warnings
 
     with warnings.catch_warnings():
