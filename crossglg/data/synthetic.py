@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from ..io import atomic_write_text
 from .ntu import format_ntu_skeleton
+from .transforms import rx, ry, rz
 
 D = np.pi / 180.0
 NUM_PERFORMERS = 6
@@ -53,21 +54,6 @@ def step(p, at, width=0.15):
 def oscillation(p, k, phase=0.0):
     """`k` full cycles over the recording."""
     return np.sin(2 * np.pi * k * p + phase)
-
-
-def rx(t):
-    c, s = np.cos(t), np.sin(t)
-    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
-
-
-def ry(t):
-    c, s = np.cos(t), np.sin(t)
-    return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
-
-
-def rz(t):
-    c, s = np.cos(t), np.sin(t)
-    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
 
 
 def limb_direction(flex, abd, side):

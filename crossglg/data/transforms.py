@@ -41,12 +41,27 @@ def crop_resize(x: np.ndarray, length: int, rng: np.random.Generator | None = No
     return resize_time(x[:, start:start + keep], length)
 
 
+def rx(t: float) -> np.ndarray:
+    """Rotation by `t` radians about the x axis (right-handed)."""
+    c, s = np.cos(t), np.sin(t)
+    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+
+
+def ry(t: float) -> np.ndarray:
+    """Rotation by `t` radians about the y axis (right-handed)."""
+    c, s = np.cos(t), np.sin(t)
+    return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+
+
+def rz(t: float) -> np.ndarray:
+    """Rotation by `t` radians about the z axis (right-handed)."""
+    c, s = np.cos(t), np.sin(t)
+    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+
+
 def rotation_matrix(ax: float, ay: float, az: float) -> np.ndarray:
-    cx, sx, cy, sy, cz, sz = np.cos(ax), np.sin(ax), np.cos(ay), np.sin(ay), np.cos(az), np.sin(az)
-    rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
-    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
-    rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
-    return rz @ ry @ rx
+    """`rz(az) @ ry(ay) @ rx(ax)`."""
+    return rz(az) @ ry(ay) @ rx(ax)
 
 
 def random_rotate(x: np.ndarray, rng: np.random.Generator, max_angle: float = 0.3) -> np.ndarray:
