@@ -1,4 +1,5 @@
-"""`enroll`, `recognize` and `importance`: the command line over `recognition.py`."""
+"""The recognition tools `enroll`, `recognize` and `importance`: the command line over
+`recognition.py`; listed in `COMMANDS`, as every tool module."""
 
 from __future__ import annotations
 
@@ -17,32 +18,34 @@ from .recognition import (Gallery, GalleryError, embed_recordings, expand_inputs
                           recognize)
 
 
-def add_commands(sub) -> None:
-    layout_help = f"the recordings' layout ({', '.join(LAYOUT_NAMES)}); found from the files where unambiguous"
-    inputs_help = "recordings: files, directories (searched recursively) or glob patterns"
-    e = sub.add_parser("enroll", help="add a new action to a gallery from one or a few recordings")
+_LAYOUT_HELP = f"the recordings' layout ({', '.join(LAYOUT_NAMES)}); found from the files where unambiguous"
+_INPUTS_HELP = "recordings: files, directories (searched recursively) or glob patterns"
+
+
+def enroll_arguments(e) -> None:
     e.add_argument("--ckpt", required=True)
     e.add_argument("--gallery", required=True)
     e.add_argument("--name", required=True, help="the action's name")
-    e.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=layout_help)
-    e.add_argument("files", nargs="+", help=inputs_help)
-    e.set_defaults(func=_enroll)
-    r = sub.add_parser("recognize", help="recognise recordings against a gallery (no text needed)")
+    e.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=_LAYOUT_HELP)
+    e.add_argument("files", nargs="+", help=_INPUTS_HELP)
+
+
+def recognize_arguments(r) -> None:
     r.add_argument("--ckpt", required=True)
     r.add_argument("--gallery", required=True)
     r.add_argument("--top", type=int, default=3)
-    r.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=layout_help)
+    r.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=_LAYOUT_HELP)
     r.add_argument("--batch-size", type=int, default=64, help="recordings read and embedded at a time")
     r.add_argument("--out", default=None, help="write the results to a .csv (or .json) file instead of printing them")
     r.add_argument("--json", action="store_true", help="print the results as JSON lines")
-    r.add_argument("files", nargs="+", help=inputs_help)
-    r.set_defaults(func=_recognize)
-    i = sub.add_parser("importance", help="plot which joints the JID weighs most for a recording")
+    r.add_argument("files", nargs="+", help=_INPUTS_HELP)
+
+
+def importance_arguments(i) -> None:
     i.add_argument("--ckpt", required=True)
     i.add_argument("--out", required=True, help="PNG to write (one recording), or a folder (one PNG per recording)")
-    i.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=layout_help)
-    i.add_argument("files", nargs="+", help=inputs_help)
-    i.set_defaults(func=_importance)
+    i.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=_LAYOUT_HELP)
+    i.add_argument("files", nargs="+", help=_INPUTS_HELP)
 
 
 def _open(args):
@@ -138,3 +141,7 @@ def _importance(args) -> int:
         print(f"wrote {path}; most important joints: " + ", ".join(f"{NTU_JOINTS[j]} ({k[j]:.3f})" for j in top))
     _report_skipped(failed)
     return 0
+
+
+COMMANDS = {"enroll": (enroll_arguments, _enroll), "recognize": (recognize_arguments, _recognize),
+            "importance": (importance_arguments, _importance)}

@@ -140,10 +140,16 @@ def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 
     return results
 
 
-def add_commands(sub) -> None:
-    s = sub.add_parser("sweep", help="run a sweep file's grid locally")
-    s.add_argument("file", help="a wandb sweep file (experiments/sweeps/*.yaml); options go before it")
-    s.add_argument("--out", default="results/sweeps")
-    s.add_argument("--gpus", type=int, default=0, help="run one run per GPU at a time (0: sequential)")
-    s.add_argument("extra", nargs=argparse.REMAINDER, help="further fit options after --, e.g. -- --data.data_dir=/data")
-    s.set_defaults(func=lambda a: (run_sweep(a.file, a.out, a.gpus, [x for x in a.extra if x != "--"]), 0)[1])
+def sweep_arguments(p) -> None:
+    p.add_argument("file", help="a wandb sweep file (experiments/sweeps/*.yaml); options go before it")
+    p.add_argument("--out", default="results/sweeps")
+    p.add_argument("--gpus", type=int, default=0, help="run one run per GPU at a time (0: sequential)")
+    p.add_argument("extra", nargs=argparse.REMAINDER, help="further fit options after --, e.g. -- --data.data_dir=/data")
+
+
+def sweep(args) -> int:
+    run_sweep(args.file, args.out, args.gpus, [x for x in args.extra if x != "--"])
+    return 0
+
+
+COMMANDS = {"sweep": (sweep_arguments, sweep)}

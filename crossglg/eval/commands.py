@@ -1,4 +1,5 @@
-"""`probe`: the text-leak probe of finished fit runs, from the command line."""
+"""The evaluation tools: `floor` (the no-learning floor of a protocol) and `probe` (the
+text-leak probe of finished fit runs); listed in `COMMANDS`, as every tool module."""
 
 from __future__ import annotations
 
@@ -7,20 +8,40 @@ import sys
 from pathlib import Path
 
 from ..io import atomic_write_text
-from .probe import probe_run
 
 
-def add_commands(sub) -> None:
-    p = sub.add_parser("probe", help="the text-leak probe of fit runs: does the cross-modal branch use the skeleton?",
-                       description="Re-measure the cross-modal branch of finished fit runs on their auxiliary "
-                                   "samples: top-1 with own, another class's (shuffled) and zero skeleton tokens. "
-                                   "Each RUN is a folder with LightningCLI's config.yaml and checkpoints/last.ckpt.")
+def floor_arguments(p) -> None:
+    p.add_argument("dataset")
+    p.add_argument("--data-dir", default="data")
+    p.add_argument("--cache", default=None)
+    p.add_argument("--frames", type=int, default=32)
+
+
+def floor(args) -> int:
+    from ..data.datamodule import ensure_cache
+    from ..data.protocols import get_protocol
+    from .floor import raw_coordinate_floor
+
+    cache = ensure_cache(args.dataset, args.data_dir, cache_dir=args.cache)
+    split = get_protocol(args.dataset).apply(cache)
+    acc = raw_coordinate_floor(cache, split, args.frames)
+    print(f"floor (raw coordinates, nearest exemplar): {acc:.3f} top-1 "
+          f"({len(split.query_idx)} queries, {len(split.exemplar_idx)} novel classes; "
+          f"chance {1 / len(split.exemplar_idx):.3f})")
+    return 0
+
+
+def probe_arguments(p) -> None:
+    p.description = ("Re-measure the cross-modal branch of finished fit runs on their auxiliary samples: top-1 "
+                     "with own, another class's (shuffled) and zero skeleton tokens. Each RUN is a folder with "
+                     "LightningCLI's config.yaml and checkpoints/last.ckpt.")
     p.add_argument("runs", nargs="+", help="fit run folders (e.g. results/sweeps/utdmhad_text/*)")
     p.add_argument("--write", action="store_true", help="also store the figures as leak_probe in each run's result.json")
-    p.set_defaults(func=_probe)
 
 
-def _probe(args) -> int:
+def probe(args) -> int:
+    from .probe import probe_run
+
     status = 0
     for run in args.runs:
         try:
@@ -37,3 +58,6 @@ def _probe(args) -> int:
             data["leak_probe"] = p
             atomic_write_text(result, json.dumps(data))
     return status
+
+
+COMMANDS = {"floor": (floor_arguments, floor), "probe": (probe_arguments, probe)}

