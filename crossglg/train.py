@@ -113,14 +113,16 @@ def _is(spec, name: str) -> bool:
 TRAINER_DEFAULTS = {"use_distributed_sampler": False, "default_root_dir": "runs"}
 
 
-def run_lightning_cli(argv: list[str]) -> CrossGLGCLI:
+def run_lightning_cli(argv: list[str], run: bool = True) -> CrossGLGCLI:
+    """LightningCLI on `argv` (`["fit", "--config", ...]`); with `run=False`, `argv` has no
+    sub-command and the CLI only builds the model, data and trainer."""
     import warnings
 
     with warnings.catch_warnings():  # `python -m crossglg fit ...` passes its own argv on: not a mistake
         warnings.filterwarnings("ignore", message=".*args parameter is intended")
         return CrossGLGCLI(CrossGLG, SkeletonDataModule, args=argv, seed_everything_default=0,
                            save_config_callback=LogConfig, save_config_kwargs={"overwrite": True},
-                           trainer_defaults=TRAINER_DEFAULTS)
+                           trainer_defaults=TRAINER_DEFAULTS, run=run)
 
 
 class _ParseOnly(CrossGLGCLI):

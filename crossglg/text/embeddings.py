@@ -127,7 +127,10 @@ def encoder_dimension(name: str | None) -> int:
         except Exception:  # noqa: BLE001 - not on the hub, or offline: load it below for the clear error
             path = None
     dim = _dimension_from_configs(path) if path is not None else None
-    return int(dim) if dim else int(load_encoder(name).get_sentence_embedding_dimension())
+    if dim:
+        return int(dim)
+    model = load_encoder(name)  # sentence-transformers >= 6 renamed the method
+    return int((getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)())
 
 
 def _key(text: str) -> str:
