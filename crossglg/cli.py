@@ -116,7 +116,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         parser, run = tool_parser(argv[0])
         args, extra = parser.parse_known_args(argv[1:])
-        overrides = getattr(args, "takes_overrides", False) and extra and extra[0].startswith("--") and "." in extra[0]
+        overrides = getattr(args, "takes_overrides", False) and all(
+            a.startswith("--") and "." in a.split("=")[0] for a in extra if a.startswith("-"))
         if extra and not overrides:  # only model-info takes config overrides (--data.aux_classes=20, ...)
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         args.overrides = extra

@@ -42,7 +42,7 @@ def expand(sweep: dict) -> list[dict[str, object]]:
 
 def slug(params: dict, varying: set[str] | None = None) -> str:
     """A run's folder name: the values of the parameters the grid varies (all when
-    `varying` is None), e.g. `config=aux20,encoder=stgcn,g2l=False,l2g=True,seed_everything=1`."""
+    `varying` is None), e.g. `aux_classes=20,encoder=stgcn,g2l=False,l2g=True,seed_everything=1`."""
     parts = []
     for k, v in params.items():
         if k == "trainer.default_root_dir" or (varying is not None and k not in varying):

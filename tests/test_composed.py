@@ -8,7 +8,7 @@ from crossglg.data import composed as C
 from crossglg.data.datasets import class_names, get_dataset
 from crossglg.data.layout import NTU_JOINTS
 from crossglg.data.protocols import get_protocol
-from crossglg.data.synthetic import forward_kinematics, performer_of, write_recordings
+from crossglg.data.synthetic import forward_kinematics, performer_of, planted_offset, write_recordings
 from crossglg.text.schema import load_descriptions
 
 AUX = [k for k in range(C.NUM_CLASSES) if k not in C.NOVEL]
@@ -27,14 +27,19 @@ def test_classes_are_distinct_compositions_and_novel_ones_are_new_combinations()
         "punch with the right arm, punch with the left arm, kick with the right leg"
 
 
-def _motion(label: int) -> np.ndarray:
-    """Per-joint spread of positions `(V,)` (metres) of a clean rendering of `label`."""
+def _positions(label: int) -> np.ndarray:
+    """`(T, V, 3)`: a clean rendering of `label` in the body's frame (no camera, noise or
+    sway; the feet planted where the class plants them)."""
     p = np.linspace(0, 1, 60)
     q = C.pose(label, p, 1.0)
     lengths = performer_of(0, 1).lengths
-    x = np.stack([forward_kinematics(q, t, lengths) + [0.0, float(q.get("dy", np.zeros(60))[t]), 0.0]
-                  for t in range(60)])
-    return x.std(axis=0).sum(axis=-1)
+    frames = [forward_kinematics(q, t, lengths) for t in range(60)]
+    return np.stack([f + planted_offset(f, lengths) if C.plants_feet(label) else f for f in frames])
+
+
+def _motion(label: int) -> np.ndarray:
+    """Per-joint spread of positions `(V,)` (metres) of `_positions(label)`."""
+    return _positions(label).std(axis=0).sum(axis=-1)
 
 
 @pytest.mark.parametrize("label", range(40))
@@ -44,7 +49,14 @@ def test_key_joints_are_the_joints_that_move(label):
     key = [NTU_JOINTS.index(j) for j in desc.key_joints]
     others = [v for v in range(25) if v not in key]
     assert motion[key].min() > 0.05  # no key joint is still
-    assert motion[key].mean() > 1.1 * motion[others].mean()
+    if C.plants_feet(label):  # a squat lowers everything above the knees: the hips sink, the feet stay
+        hips, ankles = [NTU_JOINTS.index(j) for j in ("left hip", "right hip")], [14, 18]
+        assert motion[hips].min() > 3 * motion[ankles].max()
+    else:  # elsewhere the key joints are the ones that move most
+        assert motion[key].mean() > 1.1 * motion[others].mean()
+    for j, sentence in desc.joints.items():  # a joint said to stay put on the floor does
+        if "planted" in sentence or "stays on the floor" in sentence:
+            assert np.ptp(_positions(label)[:, NTU_JOINTS.index(j)], axis=0).max() < 0.03, (j, sentence)
 
 
 def test_each_joint_sentence_names_its_parts_motion():
@@ -61,7 +73,7 @@ def test_each_joint_sentence_names_its_parts_motion():
             motion = C.CLASSES[k].motions[part]
             assert seen.setdefault(first, motion) == motion, (j, first)
         assert len(seen) == len({C.CLASSES[k].motions[part] for k in range(40)})
-    assert "hangs relaxed" in desc[1].joints["right hand"] and "bobs" in desc[1].joints["right hand"]  # march
+    assert "hangs relaxed" in desc[1].joints["right hand"] and "sways" in desc[1].joints["right hand"]  # side bend
     assert "kick" in desc[5].joints["right knee"] or "hip height" in desc[5].joints["right knee"]
 
 

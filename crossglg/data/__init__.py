@@ -1,5 +1,5 @@
-"""Skeleton data: parsers for NTU RGB+D, PKU-MMD and UTD-MHAD files, the built-in
-generated data set, caches, one-shot protocols, transforms and the DataModule."""
+"""Skeleton data: parsers for NTU RGB+D, PKU-MMD and UTD-MHAD files, the generated sets
+(`builtin`, `composed`), caches, one-shot protocols, transforms and the DataModule."""
 
 from .cache import CacheError, SkeletonCache, prepare
 from ..errors import SkeletonFormatError

@@ -14,7 +14,8 @@ joints), plus what the other parts do to it (a squat lowers the trunk; a bow car
 the arms), and the key joints are those the class's motions move most.
 
 6 performers x 3 cameras x 1 replication per class (720 recordings), rendered by
-`synthetic` with its capture artefacts; single-person.
+`synthetic` with its capture artefacts; single-person; in a squat the feet stay planted
+(the pelvis follows the legs down).
 """
 
 from __future__ import annotations
@@ -114,15 +115,13 @@ def _arm(motion: str, s: str, p: np.ndarray, a: float) -> dict:
 def _legs(motion: str, p: np.ndarray, a: float) -> dict:
     b, e = bell(p), envelope(p)
     if motion == "squat":
-        return {"ll1f": 95 * D * a * b, "ll2f": -25 * D * a * b, "rl1f": 95 * D * a * b, "rl2f": -25 * D * a * b,
-                "dy": -0.38 * a * b}
+        return {"ll1f": 95 * D * a * b, "ll2f": -25 * D * a * b, "rl1f": 95 * D * a * b, "rl2f": -25 * D * a * b}
     if motion == "kick":
         return {"rl1f": 75 * D * a * b, "rl2f": 45 * D * a * b}
     if motion == "march":
         g = oscillation(p, 2)
         up, down = np.maximum(g, 0) * e, np.maximum(-g, 0) * e
-        return {"ll1f": 55 * D * up * a, "ll2f": -15 * D * up, "rl1f": 55 * D * down * a, "rl2f": -15 * D * down,
-                "dy": 0.02 * np.abs(g) * e}
+        return {"ll1f": 55 * D * up * a, "ll2f": -15 * D * up, "rl1f": 55 * D * down * a, "rl2f": -15 * D * down}
     return {}
 
 
@@ -133,7 +132,7 @@ def _trunk(motion: str, p: np.ndarray, a: float) -> dict:
     if motion == "side bend":
         return {"roll": 25 * D * a * oscillation(p, 1) * e}
     if motion == "twist":
-        return {"twist": 35 * D * a * oscillation(p, 1.5) * e}
+        return {"twist": 45 * D * a * oscillation(p, 1.5) * e}
     return {}
 
 
@@ -144,10 +143,16 @@ def pose(label: int, p: np.ndarray, amp: float) -> dict:
             **_trunk(c.trunk, p, amp)}
 
 
+def plants_feet(label: int) -> bool:
+    """Whether class `label`'s feet stay planted while its legs bend (a squat)."""
+    return CLASSES[label].legs == "squat"
+
+
 def generate_sample(label: int, performer: int, camera: int, replication: int = 1, seed: int = 0) -> list:
     """Frames of one recording of class `label` (0-based), as `format_ntu_skeleton` takes them."""
     return render_recording(lambda p, amp, who: pose(label, p, amp), False, performer, camera,
-                            [seed, 1000 + label, performer, camera, replication], seed)
+                            [seed, 1000 + label, performer, camera, replication], seed,
+                            plant_feet=plants_feet(label))
 
 
 def generate_composed(out_dir: str | os.PathLike, seed: int = 0, progress: bool = True) -> list[Path]:
@@ -198,7 +203,7 @@ _LEG_TEXT = {
               "middle": "The {j} bends sharply and pushes forward, then straightens again.",
               "end": "The {j} stays on the floor while the body lowers over it and rises."},
     "march": {"root": "The {j} flexes to lift the {side} thigh, in turn with the other leg.",
-              "middle": "The {j} rises forward to about hip level in alternation with the other knee.",
+              "middle": "The {j} lifts forward and up in alternation with the other knee, twice each.",
               "end": "The {j} lifts off the floor and sets down again, alternating with the other foot."},
 }
 _KICK_TEXT = {
@@ -226,13 +231,13 @@ _TRUNK_TEXT = {
                   "The neck tilts with the trunk, sideways one way and then the other.",
                   "The head swings from over one hip to over the other."),
     "twist": ("The base of the spine stays facing forward while the chest turns above it.",
-              "The middle of the spine winds and unwinds as the chest rotates.",
+              "The middle of the spine stays over the hips, the axis the chest turns around.",
               "The spine at the shoulders stays over the hips while the chest rotates around it.",
-              "The neck turns with the chest, left and right.",
-              "The head turns with the shoulders, facing left and then right."),
+              "The neck stays upright above the chest, turning in place with it.",
+              "The head stays above the spine, turning in place with the shoulders."),
 }
 # What the legs and the trunk do to the joints of the other parts.
-_LEGS_CARRY = {"squat": "It sinks and rises with the squat.", "march": "It bobs gently with the marching steps."}
+_LEGS_CARRY = {"squat": "It sinks and rises with the squat."}
 _TRUNK_CARRY = {"bow": "The bow carries it forward and down.", "side bend": "The sideways bend sways it side to side.",
                 "twist": "The twist of the chest swings it round, forward on one side and back on the other."}
 _GLOBAL = {
@@ -247,11 +252,11 @@ _GLOBAL = {
 _KEYS = {
     "arm": {"raise": ("elbow", "wrist", "hand"), "wave": ("wrist", "hand"), "punch": ("elbow", "wrist", "hand"),
             "spread": ("elbow", "wrist", "hand")},
-    "legs": {"squat": ("left knee", "right knee"),
+    "legs": {"squat": ("left hip", "right hip", "left knee", "right knee"),
              "kick": ("right knee", "right ankle", "right foot"),
              "march": ("left knee", "right knee", "left ankle", "right ankle")},
     "trunk": {"bow": ("spine at shoulders", "neck", "head"), "side bend": ("spine at shoulders", "neck", "head"),
-              "twist": ("left shoulder", "right shoulder")},
+              "twist": ("left shoulder", "right shoulder", "left elbow", "right elbow")},
 }
 
 

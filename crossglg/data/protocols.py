@@ -16,7 +16,6 @@ from .builtin import BUILTIN_CLASSES
 from ..errors import ProtocolError
 
 
-
 @dataclass(frozen=True)
 class OneShotProtocol:
     name: str

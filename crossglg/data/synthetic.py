@@ -108,15 +108,26 @@ def forward_kinematics(q: dict, t: int, L: dict) -> np.ndarray:
     return j
 
 
+def planted_offset(body: np.ndarray, lengths: dict) -> np.ndarray:
+    """`(3,)`: the up-and-forward shift of the pelvis that puts the ankles' midpoint of
+    `body` (25, 3), in the body's frame, back where it is standing at rest: the feet stay
+    planted while the knees bend (a squat lowers the body instead of lifting the feet)."""
+    rest = forward_kinematics({}, 0, lengths)[[14, 18]].mean(axis=0)
+    shift = rest - body[[14, 18]].mean(axis=0)
+    shift[0] = 0.0  # sideways: left as it is
+    return shift
+
 
 def render_recording(pose: PoseFn, two_person: bool, performer: int, camera: int, rng_key: list[int],
-                     seed: int = 0) -> list:
+                     seed: int = 0, plant_feet: bool = False) -> list:
     """Frames of one recording, as `format_ntu_skeleton` takes them: per frame a list
     of `(tracking_id, xyz (25, 3))` in camera space (metres).
 
     `pose(p, amp, who)` gives the pose parameters over normalised time `p` (T,) for
     person `who` (0, or 1 in a two-person action) at amplitude `amp`; `rng_key` seeds
     everything random in the recording (timing, camera, sway, noise, artefacts).
+    `plant_feet`: the pelvis follows the legs so that the ankles stay where they stand
+    (`planted_offset`), for motions such as a squat.
     """
     perf = performer_of(seed, performer)
     rng = np.random.default_rng(rng_key)
@@ -145,6 +156,8 @@ def render_recording(pose: PoseFn, two_person: bool, performer: int, camera: int
         val = lambda k, t: float(q[k][t]) if k in q else 0.0  # noqa: E731
         for t in range(n):
             body = forward_kinematics(q, t, L)
+            if plant_feet:
+                body = body + planted_offset(body, L)
             facing = ry(base_yaw + val("yaw", t))
             pelvis = ry(base_yaw) @ [0.0, 0.0, -val("fwd", t)] + [x0, pelvis_h + val("dy", t) - 1.0, 0.0]
             world = body @ facing.T + pelvis  # Kinect origin at about hip height

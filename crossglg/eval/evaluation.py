@@ -56,10 +56,10 @@ class OneShotEvaluation(L.Callback):
         """`(K, V)` key joints of the evaluated classes, read once per data module."""
         if getattr(dm, "protocol", None) is None:
             return None
-        key = (dm.dataset_name, tuple(dm.protocol.novel), dm.hparams.descriptions)
+        descriptions = getattr(getattr(dm, "hparams", None), "descriptions", None)
+        key = (dm.dataset_name, tuple(dm.protocol.novel), descriptions)
         if getattr(self, "_mask_key", None) != key:
-            self._mask_key, self._mask = key, key_joint_mask(dm.dataset_name, list(dm.protocol.novel),
-                                                             dm.hparams.descriptions)
+            self._mask_key, self._mask = key, key_joint_mask(dm.dataset_name, list(dm.protocol.novel), descriptions)
         return self._mask
 
     # -- collection -----------------------------------------------------------------
