@@ -1,1 +1,3 @@
-"""One-shot evaluation: nearest exemplar, distribution calibration, episodes, plots."""
+"""One-shot evaluation: nearest exemplar, exemplar draws, distribution calibration,
+episodes, the no-learning floor, the text-leak probe, paired statistics, the evaluation
+callback and its report."""
