@@ -34,7 +34,8 @@ def _positions(label: int) -> np.ndarray:
     q = C.pose(label, p, 1.0)
     lengths = performer_of(0, 1).lengths
     frames = [forward_kinematics(q, t, lengths) for t in range(60)]
-    return np.stack([f + planted_offset(f, lengths) if C.plants_feet(label) else f for f in frames])
+    rest = forward_kinematics({}, 0, lengths)
+    return np.stack([f + planted_offset(f, rest) if C.plants_feet(label) else f for f in frames])
 
 
 def _motion(label: int) -> np.ndarray:

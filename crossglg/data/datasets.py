@@ -54,6 +54,8 @@ class DatasetSpec:
     #: generated sets: `generate(out_dir, progress=...)` writes the raw files, and the class names
     generate: Callable[..., list[Path]] | None = None
     classes: tuple[str, ...] | None = None
+    #: a set whose text its generator derives: `describe(label)` gives class `label`'s description
+    describe: Callable[[int], dict] | None = None
 
     def sources(self, raw_dir: str | Path) -> list[Path]:
         raw = Path(raw_dir)
@@ -110,7 +112,8 @@ DATASETS: dict[str, DatasetSpec] = {
     "composed": DatasetSpec("composed", composed.NUM_CLASSES, "*.skeleton", _read_ntu,
                             description="generated NTU-format files of composed part motions "
                                         "(python -m crossglg generate --dataset composed)",
-                            generate=composed.generate_composed, classes=composed.COMPOSED_CLASSES),
+                            generate=composed.generate_composed, classes=composed.COMPOSED_CLASSES,
+                            describe=composed.describe),
 }
 ALIASES = {"pkummd": "pkummd2"}
 

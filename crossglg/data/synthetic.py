@@ -108,12 +108,12 @@ def forward_kinematics(q: dict, t: int, L: dict) -> np.ndarray:
     return j
 
 
-def planted_offset(body: np.ndarray, lengths: dict) -> np.ndarray:
+def planted_offset(body: np.ndarray, rest: np.ndarray) -> np.ndarray:
     """`(3,)`: the up-and-forward shift of the pelvis that puts the ankles' midpoint of
-    `body` (25, 3), in the body's frame, back where it is standing at rest: the feet stay
-    planted while the knees bend (a squat lowers the body instead of lifting the feet)."""
-    rest = forward_kinematics({}, 0, lengths)[[14, 18]].mean(axis=0)
-    shift = rest - body[[14, 18]].mean(axis=0)
+    `body` (25, 3), in the body's frame, back where it is in the `rest` pose (25, 3;
+    `forward_kinematics({}, 0, lengths)`): the feet stay planted while the knees bend (a
+    squat lowers the body instead of lifting the feet)."""
+    shift = rest[[14, 18]].mean(axis=0) - body[[14, 18]].mean(axis=0)
     shift[0] = 0.0  # sideways: left as it is
     return shift
 
@@ -153,11 +153,12 @@ def render_recording(pose: PoseFn, two_person: bool, performer: int, camera: int
         x0 = 0.0 if not two else (-0.75 if who == 0 else 0.75)
         pelvis_h = L["thigh"] + L["shank"] + 0.06
         seq = np.empty((n, 25, 3))
+        rest = forward_kinematics({}, 0, L) if plant_feet else None
         val = lambda k, t: float(q[k][t]) if k in q else 0.0  # noqa: E731
         for t in range(n):
             body = forward_kinematics(q, t, L)
             if plant_feet:
-                body = body + planted_offset(body, L)
+                body = body + planted_offset(body, rest)
             facing = ry(base_yaw + val("yaw", t))
             pelvis = ry(base_yaw) @ [0.0, 0.0, -val("fwd", t)] + [x0, pelvis_h + val("dy", t) - 1.0, 0.0]
             world = body @ facing.T + pelvis  # Kinect origin at about hip height

@@ -51,6 +51,7 @@ class OneShotEvaluation(L.Callback):
         self.exemplar_draws, self.episodes, self.n_way, self.k_shot = exemplar_draws, episodes, n_way, k_shot
         self.calibration_at_test, self.leak_probe, self.plots = calibration_at_test, leak_probe, plots
         self._rows: list[dict] = []
+        self._mask_key, self._mask = None, None  # the key-joint mask, read once per data module
 
     def _key_mask(self, dm) -> torch.Tensor | None:
         """`(K, V)` key joints of the evaluated classes, read once per data module."""
@@ -58,7 +59,7 @@ class OneShotEvaluation(L.Callback):
             return None
         descriptions = getattr(getattr(dm, "hparams", None), "descriptions", None)
         key = (dm.dataset_name, tuple(dm.protocol.novel), descriptions)
-        if getattr(self, "_mask_key", None) != key:
+        if self._mask_key != key:
             self._mask_key, self._mask = key, key_joint_mask(dm.dataset_name, list(dm.protocol.novel), descriptions)
         return self._mask
 

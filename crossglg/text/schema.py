@@ -133,15 +133,16 @@ def shipped_path(dataset: str) -> Path:
 
 
 def generated_descriptions(dataset: str) -> dict | None:
-    """The description file of a generated set whose text is derived from its generator
-    (`composed`); None for other data sets."""
-    if dataset != "composed":
-        return None
-    from ..data import composed
+    """The description file of a generated set whose text its generator derives
+    (`DatasetSpec.describe`, e.g. `composed`); None for other data sets."""
+    from ..data.datasets import DATASETS
 
-    return {"schema": SCHEMA, "dataset": "composed", "prompt_version": "none", "date": "",
-            "generator": "derived from the generator's part motions (crossglg.data.composed.describe)",
-            "classes": [composed.describe(k) for k in range(composed.NUM_CLASSES)]}
+    spec = DATASETS.get(dataset)
+    if spec is None or spec.describe is None:
+        return None
+    return {"schema": SCHEMA, "dataset": dataset, "prompt_version": "none", "date": "",
+            "generator": f"derived from the generator's motions ({spec.describe.__module__}.describe)",
+            "classes": [spec.describe(k) for k in range(spec.num_classes)]}
 
 
 def load_descriptions(dataset: str, path: str | Path | None = None) -> dict[int, ClassDescription]:
