@@ -34,7 +34,7 @@ class Distillation(L.Callback):
 
     def on_fit_start(self, trainer, pl_module) -> None:
         if pl_module.net.interaction is None:
-            raise ValueError("Distillation needs the cross-modal branch: set model.l2g: true")
+            raise ValueError("Distillation needs the cross-modal branch: set model.guidance.l2g: true")
 
     def on_train_epoch_start(self, trainer, pl_module) -> None:
         pl_module.distill_weight = self.weight_at(trainer.current_epoch)

@@ -28,6 +28,7 @@ TOOLS: dict[str, tuple[str, str]] = {
                  "crossglg.text.commands"),
     "embed": ("fill the sentence-embedding cache of a data set's descriptions", "crossglg.text.commands"),
     "model-info": ("parameters and FLOPs of a configured model", "crossglg.cli"),
+    "upgrade-config": ("rewrite a config file's flat model settings into their groups", "crossglg.cli"),
     "probe": ("text-leak probe of fit runs: does the cross-modal branch use the skeleton?", "crossglg.eval.commands"),
     "enroll": ("add a new action to a gallery from one or a few recordings", "crossglg.recognition_commands"),
     "recognize": ("recognise recordings against a gallery (no text needed)", "crossglg.recognition_commands"),
@@ -62,27 +63,23 @@ def model_info_arguments(m) -> None:
                      "may follow, e.g. --data.aux_classes=20.")
     m.add_argument("--config", required=True, action="append",
                    help="a config file as `fit` takes it; repeat to layer (e.g. a setting, then configs/methods/*.yaml)")
-    m.add_argument("--num-classes", type=int, default=None, help="default: the protocol's auxiliary classes")
+    m.add_argument("--num-classes", type=int, default=None, help="default: the auxiliary classes, as fit links them")
     m.add_argument("--text-dim", type=int, default=None, help="default: the config's text encoder's width")
     m.add_argument("--json", action="store_true")
     m.set_defaults(takes_overrides=True)
 
 
 def model_info(args) -> int:
-    from .data.protocols import get_protocol
+    from .data.datamodule import SkeletonDataModule
     from .models.info import model_info as measure
     from .train import resolve_config
 
     cfg = resolve_config([x for path in args.config for x in ("--config", path)] + list(args.overrides))
     margs = {k: v for k, v in (cfg.get("model") or {}).items() if not k.startswith("_")}
     data = cfg.get("data") or {}
-    proto = get_protocol(data.get("protocol") or f"{data.get('dataset', 'builtin')}_oneshot")
-    if args.num_classes:
-        margs["num_classes"] = args.num_classes
-    elif proto.auxiliary is not None:
-        margs["num_classes"] = len(proto.auxiliary_classes(n=data.get("aux_classes")))
-    else:  # the auxiliary classes are those in the prepared data: PKU-MMD phase II has 31
-        margs["num_classes"] = 31
+    # the classifier's outputs as `fit` links them (data.num_aux_classes): from the protocol,
+    # or, where the protocol takes every class present (PKU-MMD II), from the prepared data
+    margs["num_classes"] = args.num_classes or SkeletonDataModule(**data).num_aux_classes
     if args.text_dim is not None:
         margs["text_dim"] = args.text_dim
     info = measure(margs, data.get("window", 64), data.get("persons", 2))
@@ -129,4 +126,26 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code or 0)
 
 
-COMMANDS = {"model-info": (model_info_arguments, model_info)}
+def upgrade_config_arguments(p) -> None:
+    p.description = ("Rewrite a config written for crossglg before the model settings were grouped (model.g2l, "
+                     "model.encoder: infogcn, model.lr) into the groups (model.guidance.g2l, model.encoder.name, "
+                     "model.optimiser.lr). Comments are not kept.")
+    p.add_argument("config", help="the old config file (a run's config.yaml works too)")
+    p.add_argument("--out", default=None, help="write here (atomically); default: print")
+
+
+def upgrade_config(args) -> int:
+    import yaml
+
+    from .io import atomic_write_text
+    from .settings import upgrade_config as upgrade
+
+    new = yaml.safe_dump(upgrade(yaml.safe_load(open(args.config)) or {}), sort_keys=False)
+    if args.out:
+        atomic_write_text(args.out, new)
+    else:
+        print(new, end="")
+    return 0
+
+
+COMMANDS = {"model-info": (model_info_arguments, model_info), "upgrade-config": (upgrade_config_arguments, upgrade_config)}

@@ -15,10 +15,11 @@ from .io import atomic_write_text
 def settings_of(config: dict) -> dict:
     """What a run actually used, from its resolved LightningCLI config."""
     model, data, trainer = config.get("model", {}), config.get("data", {}), config.get("trainer", {})
+    encoder, guidance = model.get("encoder") or {}, model.get("guidance") or {}
     callbacks = trainer.get("callbacks") or []
     return {"dataset": data.get("dataset"), "aux_classes": data.get("aux_classes"),
-            "encoder": model.get("encoder"), "g2l": model.get("g2l"), "l2g": model.get("l2g"),
-            "fusion": model.get("fusion"), "text_swap": model.get("text_swap"),
+            "encoder": encoder.get("name"), "g2l": guidance.get("g2l"), "l2g": guidance.get("l2g"),
+            "fusion": guidance.get("fusion"), "text_swap": guidance.get("text_swap"),
             "descriptions": data.get("descriptions"), "protocol": data.get("protocol"),
             "distill": any(str(cb.get("class_path", "")).endswith("Distillation") for cb in callbacks),
             "seed": config.get("seed_everything"), "max_epochs": trainer.get("max_epochs")}

@@ -77,8 +77,23 @@ class CrossGLGCLI(LightningCLI):
         res = self.model.results.get(stage)
         if res is None or not self.trainer.is_global_zero:
             return
-        draws = self.model.hparams.exemplar_draws
+        draws = self.model.evaluation.exemplar_draws
         write_result(self.trainer.default_root_dir, summary(stage, res, self.trainer.current_epoch, draws), self.config[self.subcommand].as_dict())
+
+    def _parse_ckpt_path(self) -> None:
+        """LightningCLI applies a `--ckpt_path` checkpoint's hyper-parameters to the config
+        (its own `_parse_ckpt_path`); those of a checkpoint written before the settings
+        were grouped (crossglg versions 1-3) are put into their groups first."""
+        from .models.checkpoint import read_checkpoint, task_arguments
+
+        sub = self.config.get("subcommand")
+        path = self.config[sub].get("ckpt_path") if sub else None
+        if not path or not Path(path).is_file():
+            return
+        ckpt = read_checkpoint(path)
+        hparams = task_arguments(ckpt.get("hyper_parameters", {}), ckpt["crossglg_version"])
+        if hparams:
+            self.config = self.parser.parse_object({sub: {"model": hparams}}, self.config)
 
     def add_arguments_to_parser(self, parser) -> None:
         parser.link_arguments("data.num_aux_classes", "model.num_classes", apply_on="instantiate")
@@ -113,10 +128,33 @@ def _is(spec, name: str) -> bool:
 TRAINER_DEFAULTS = {"use_distributed_sampler": False, "default_root_dir": "runs"}
 
 
+def check_config_files(argv: list[str]) -> None:
+    """A clear error, before LightningCLI's own, for a `--config` file whose `model:`
+    settings are flat (written for crossglg before the settings were grouped)."""
+    import yaml
+
+    from .settings import flat_keys
+
+    paths = [a.split("=", 1)[1] for a in argv if a.startswith("--config=")]
+    paths += [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--config"]
+    for path in paths:
+        try:
+            cfg = yaml.safe_load(Path(path).read_text())
+        except (OSError, yaml.YAMLError):
+            continue  # LightningCLI names the problem
+        old = flat_keys(cfg) if isinstance(cfg, dict) else []
+        if old:
+            raise SystemExit(f"error: {path}: flat model settings ({', '.join(old[:4])}{', ...' if len(old) > 4 else ''}); "
+                             f"they are grouped now (model.encoder.name, model.guidance.g2l, model.optimiser.lr, ...). "
+                             f"Convert the file: python -m crossglg upgrade-config {path} --out NEW.yaml")
+
+
 def run_lightning_cli(argv: list[str], run: bool = True) -> CrossGLGCLI:
     """LightningCLI on `argv` (`["fit", "--config", ...]`); with `run=False`, `argv` has no
     sub-command and the CLI only builds the model, data and trainer."""
     import warnings
+
+    check_config_files(argv)
 
     with warnings.catch_warnings():  # `python -m crossglg fit ...` passes its own argv on: not a mistake
         warnings.filterwarnings("ignore", message=".*args parameter is intended")
@@ -139,7 +177,7 @@ class _ParseOnly(CrossGLGCLI):
 def resolve_config(argv: list[str]) -> dict:
     """The config `fit` would run with (config files in order, includes and overrides
     applied, defaults filled in), as a dict, without building data, model or trainer.
-    `argv`: e.g. `["--config", "configs/ntu120.yaml", "--data.aux_classes=20", "--model.encoder=stgcn"]`."""
+    `argv`: e.g. `["--config", "configs/ntu120.yaml", "--data.aux_classes=20", "--model.encoder.name=stgcn"]`."""
     import warnings
 
     with warnings.catch_warnings():

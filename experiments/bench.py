@@ -24,6 +24,7 @@ import torch
 
 from crossglg.models.info import model_info
 from crossglg.models.network import CrossGLGNet
+from crossglg.settings import EncoderConfig, GuidanceConfig
 
 
 def timed(fn, repeats: int, device: str) -> float:
@@ -44,7 +45,8 @@ def timed(fn, repeats: int, device: str) -> float:
 def measure(encoder: str, variant: str, batch: int, repeats: int, device: str, bf16: bool, compile_: bool) -> dict:
     torch.manual_seed(0)
     crossglg = variant == "crossglg"
-    m = CrossGLGNet(num_classes=100, text_dim=384, encoder=encoder, g2l=crossglg, l2g=crossglg).to(device)
+    m = CrossGLGNet(num_classes=100, text_dim=384, encoder=EncoderConfig(encoder),
+                    guidance=GuidanceConfig(g2l=crossglg, l2g=crossglg)).to(device)
     text = (torch.randn(100, 25, 384, device=device), torch.softmax(torch.randn(100, 25, device=device), 1))
     x = torch.randn(batch, 3, 64, 25, 2, device=device)
     y = torch.randint(0, 100, (batch,), device=device)
@@ -108,7 +110,8 @@ def main() -> None:
                 best["peak_mb"] = max(best["peak_mb"], r["peak_mb"])
     rows = []
     for enc in a.encoders:
-        info = {v: model_info({"num_classes": 100, "encoder": enc, "g2l": v == "crossglg", "l2g": v == "crossglg"})
+        info = {v: model_info({"num_classes": 100, "encoder": EncoderConfig(enc),
+                               "guidance": GuidanceConfig(g2l=v == "crossglg", l2g=v == "crossglg")})
                 for v in ("bare", "crossglg")}
         for variant in ("bare", "crossglg"):
             r = by[(enc, variant)]

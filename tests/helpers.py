@@ -14,6 +14,7 @@ from crossglg.data.datamodule import SkeletonDataModule
 from crossglg.data.ntu import format_ntu_skeleton
 from crossglg.data.recordings import LAYOUTS
 from crossglg.models.network import CrossGLGNet
+from crossglg.settings import grouped
 from crossglg.task import CrossGLG
 from crossglg.text.embeddings import encoder_dimension
 
@@ -41,15 +42,17 @@ def write_skeleton(path, frames) -> str:
 
 #: Encoder widths small enough for a CPU test (two temporal strides, as the real ones).
 TINY = {"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}
-TINY_ARG = '--model.encoder_args={"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}'
+TINY_ARG = '--model.encoder.args={"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}'
 
 
 def tiny_net(**kw) -> CrossGLGNet:
-    """A CrossGLG network on the tiny widths: 4 auxiliary classes, 32-dim text."""
+    """A CrossGLG network on the tiny widths: 4 auxiliary classes, 32-dim text. `kw`:
+    settings by their flat names (`g2l=False`, `encoder="stgcn"`, `head="ib"`), which
+    `crossglg.settings.grouped` puts into their groups."""
     args = dict(num_classes=4, text_dim=32, encoder="infogcn_lite", encoder_args=TINY, jid_hidden=8,
                 interaction_heads=2)
     args.update(kw)
-    return CrossGLGNet(**args)
+    return CrossGLGNet(**grouped(args))
 
 
 def tiny_datamodule(cache, text_encoder: str | None = None, embedding_cache=None, **kw) -> SkeletonDataModule:
@@ -61,12 +64,13 @@ def tiny_datamodule(cache, text_encoder: str | None = None, embedding_cache=None
 
 
 def tiny_task(dm: SkeletonDataModule | None = None, **kw) -> CrossGLG:
-    """A CrossGLG task on the tiny widths, sized for `dm` (classes and text width)."""
+    """A CrossGLG task on the tiny widths, sized for `dm` (classes and text width); `kw`
+    by flat names, as `tiny_net`."""
     args = dict(encoder_args=TINY, jid_hidden=8, interaction_heads=2)
     if dm is not None:
         args.update(num_classes=dm.num_aux_classes, text_dim=encoder_dimension(dm.hparams.text_encoder))
     args.update(kw)
-    return CrossGLG(**args)
+    return CrossGLG(**grouped(args))
 
 
 def tiny_trainer(root, **kw) -> L.Trainer:

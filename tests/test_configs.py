@@ -34,6 +34,30 @@ def resolved(capsys, *configs: str) -> dict:
     return yaml.safe_load(capsys.readouterr().out)
 
 
+def test_flat_model_settings_are_named_and_convert(tmp_path, capsys):
+    """A config written before the settings were grouped gets an error naming the file
+    and the command that converts it; the converted file resolves to the same values."""
+    from crossglg.cli import main
+
+    old = tmp_path / "old.yaml"
+    old.write_text("model.encoder: stgcn\nmodel.g2l: false\nmodel:\n  lr: 0.02\n  eval_episodes: 50\n"
+                   "  head: mlp\n  guidance: {text_swap: 0.25}\ndata.window: 24\n")
+    with pytest.raises(SystemExit) as e:
+        run_lightning_cli(["fit", "--config", str(CONFIGS / "utdmhad.yaml"), "--config", str(old), "--print_config"])
+    assert str(old) in str(e.value) and "flat model settings (model.lr, model.eval_episodes, model.head, " in str(e.value)
+    assert f"python -m crossglg upgrade-config {old}" in str(e.value)
+    new = tmp_path / "new.yaml"
+    with pytest.raises(SystemExit) as e:
+        main(["upgrade-config", str(old), "--out", str(new)])
+    assert e.value.code == 0
+    cfg = resolved(capsys, "utdmhad.yaml", str(new))
+    m = cfg["model"]
+    assert (m["encoder"]["name"], m["guidance"]["g2l"], m["guidance"]["text_swap"]) == ("stgcn", False, 0.25)
+    assert (m["optimiser"]["lr"], m["evaluation"]["episodes"], m["classifier"]["kind"]) == (0.02, 50, "mlp")
+    assert m["encoder"]["args"]["widths"][-1] == 128 and m["optimiser"]["milestones"] == [11, 14]  # utdmhad's, kept
+    assert cfg["data"]["window"] == 24
+
+
 def test_every_config_file_is_covered():
     files = {str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob("*.yaml")}
     overlays = {f"methods/{m}.yaml" for m in METHODS} | {"encoders/infogcn.yaml", "encoders/stgcn.yaml"}
@@ -44,17 +68,17 @@ def test_every_config_file_is_covered():
 
 def test_paper_configs_use_the_faithful_infogcn(capsys):
     for setting in ("ntu120.yaml", "ntu60.yaml", "pkummd2.yaml"):
-        assert resolved(capsys, setting)["model"]["encoder"] == "infogcn"
+        assert resolved(capsys, setting)["model"]["encoder"]["name"] == "infogcn"
     for setting in ("demo.yaml", "utdmhad.yaml"):
-        assert resolved(capsys, setting)["model"]["encoder"] == "infogcn_lite"
+        assert resolved(capsys, setting)["model"]["encoder"]["name"] == "infogcn_lite"
     cfg = resolved(capsys, "utdmhad.yaml", "encoders/infogcn.yaml")
-    assert cfg["model"]["encoder"] == "infogcn" and cfg["data"]["persons"] == 1
+    assert cfg["model"]["encoder"]["name"] == "infogcn" and cfg["data"]["persons"] == 1
 
 
 def test_text_guidance_overlays(capsys):
     cfg = resolved(capsys, "utdmhad.yaml", "methods/crossglg_gathered.yaml", "text/utdmhad_templated.yaml")
-    m = cfg["model"]
-    assert (m["g2l"], m["l2g"], m["fusion"], m["text_swap"]) == (True, True, "gathered", 0.5)
+    g = cfg["model"]["guidance"]
+    assert (g["g2l"], g["l2g"], g["fusion"], g["text_swap"]) == (True, True, "gathered", 0.5)
     assert (CONFIGS.parent / cfg["data"]["descriptions"]).is_file()
     assert resolved(capsys, "utdmhad.yaml", "text/utdmhad_purls.yaml")["data"]["descriptions"].endswith(".json")
 
@@ -66,13 +90,14 @@ def test_setting_resolves(setting, capsys):
     assert cfg["data"]["dataset"] == dataset and cfg["data"]["aux_classes"] == aux
     assert cfg["trainer"]["default_root_dir"] == root
     assert cfg["trainer"]["logger"]["class_path"].endswith("WandbLogger")
-    assert cfg["model"]["g2l"] and cfg["model"]["l2g"]
+    assert cfg["model"]["guidance"]["g2l"] and cfg["model"]["guidance"]["l2g"]
     if dataset in ("ntu120", "ntu60", "pkummd2"):  # InfoGCN's recipe, through paper.yaml
         m, t, d = cfg["model"], cfg["trainer"], cfg["data"]
-        assert (t["max_epochs"], t["precision"], m["lr"], m["warmup_epochs"], m["milestones"]) == \
+        o, g = m["optimiser"], m["guidance"]
+        assert (t["max_epochs"], t["precision"], o["lr"], o["warmup_epochs"], o["milestones"]) == \
             (110, "bf16-mixed", 0.1, 5, [90, 100])
-        assert (m["weight_decay"], m["label_smoothing"], m["w_cal"], m["w_c"], d["batch_size"], d["window"]) == \
-            (0.0005, 0.1, 0.5, 0.2, 64, 64)
+        assert (o["weight_decay"], m["classifier"]["label_smoothing"], g["w_cal"], g["w_c"], d["batch_size"],
+                d["window"]) == (0.0005, 0.1, 0.5, 0.2, 64, 64)
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))
@@ -80,7 +105,8 @@ def test_setting_resolves(setting, capsys):
 def test_method_overlays(setting, method, capsys):
     cfg = resolved(capsys, setting, f"methods/{method}.yaml", "encoders/stgcn.yaml")
     g2l, l2g, distill = METHODS[method]
-    assert (cfg["model"]["g2l"], cfg["model"]["l2g"], cfg["model"]["encoder"]) == (g2l, l2g, "stgcn")
+    g = cfg["model"]["guidance"]
+    assert (g["g2l"], g["l2g"], cfg["model"]["encoder"]["name"]) == (g2l, l2g, "stgcn")
     callbacks = [c["class_path"].rsplit(".", 1)[-1] for c in cfg["trainer"]["callbacks"]]
     assert callbacks == ["ModelCheckpoint"] + (["Distillation"] if distill else [])  # appended, not replaced
     assert cfg["data"]["dataset"] == SETTINGS[setting][0] and cfg["data"]["aux_classes"] == SETTINGS[setting][1]
@@ -93,7 +119,7 @@ def test_fit_then_predict_through_the_cli(builtin_cache, tmp_path, capsys):
     root = tmp_path / "run"
     common = ["--config", str(CONFIGS / "demo.yaml"), "--config", str(CONFIGS / "methods/g2l.yaml"),
               f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16",
-              TINY_ARG, "--model.jid_hidden=8",
+              TINY_ARG, "--model.guidance.jid_hidden=8",
               f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false"]
     run_lightning_cli(["fit", *common, "--trainer.max_epochs=1", "--trainer.limit_train_batches=2",
                        "--trainer.log_every_n_steps=1",
@@ -103,7 +129,7 @@ def test_fit_then_predict_through_the_cli(builtin_cache, tmp_path, capsys):
     assert (root / "checkpoints" / "last.ckpt").is_file()
     log_dir = root / "lightning_logs" / "version_0"
     hparams = yaml.safe_load((log_dir / "hparams.yaml").read_text())
-    assert hparams["cli/data/dataset"] == "builtin" and hparams["cli/model/l2g"] is False
+    assert hparams["cli/data/dataset"] == "builtin" and hparams["cli/model/guidance/l2g"] is False
     assert hparams["cli/trainer/max_epochs"] == 1 and hparams["cli/seed_everything"] == 0
     assert (log_dir / "config.yaml").is_file() and (log_dir / "confusion_validate.png").is_file()
     assert (log_dir / "joint_importance_validate.png").is_file()

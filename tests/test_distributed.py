@@ -13,6 +13,7 @@ import pytest
 
 from crossglg.callbacks import OneShotPredictionWriter
 from crossglg.task import CrossGLG, load_task
+from crossglg.settings import EncoderConfig, EvaluationConfig, GuidanceConfig, OptimiserConfig
 from helpers import TINY, tiny_datamodule, tiny_trainer
 
 
@@ -24,8 +25,9 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
     def dm():
         return tiny_datamodule(builtin_cache, eval_batch_size=37)
 
-    m = CrossGLG(num_classes=16, encoder="infogcn_lite", encoder_args=TINY, g2l=False, l2g=False, lr=0.05,
-                 warmup_epochs=1, eval_episodes=20, calibration_at_test=False)
+    m = CrossGLG(num_classes=16, encoder=EncoderConfig("infogcn_lite", TINY), guidance=GuidanceConfig(g2l=False, l2g=False),
+                 optimiser=OptimiserConfig(lr=0.05, warmup_epochs=1),
+                 evaluation=EvaluationConfig(episodes=20, calibration_at_test=False))
     ck = L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp_path / "ck", save_last=True)
     t = tiny_trainer(tmp_path / "single", max_epochs=1, limit_train_batches=2, num_sanity_val_steps=0, callbacks=[ck])
     t.fit(m, dm())
@@ -50,8 +52,9 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
             L.Trainer(devices=5, default_root_dir={str(tmp_path / 'ddp')!r}, **common).test(m, dm())
             L.Trainer(devices=5, default_root_dir={str(tmp_path / 'ddp')!r}, callbacks=[OneShotPredictionWriter()],
                       **common).predict(m, dm(), return_predictions=False)
-            fresh = CrossGLG(num_classes=16, encoder="infogcn_lite", encoder_args={TINY!r}, g2l=False, l2g=False,
-                             lr=0.05, warmup_epochs=1, leak_probe=False)
+            fresh = CrossGLG(num_classes=16, encoder={{"name": "infogcn_lite", "args": {TINY!r}}},
+                             guidance={{"g2l": False, "l2g": False}}, optimiser={{"lr": 0.05, "warmup_epochs": 1}},
+                             evaluation={{"leak_probe": False}})
             ck = L.pytorch.callbacks.ModelCheckpoint(dirpath={str(tmp_path / 'ddp_fit' / 'ck')!r}, save_last=True)
             L.Trainer(devices=2, max_epochs=1, limit_train_batches=2, num_sanity_val_steps=0, callbacks=[ck],
                       default_root_dir={str(tmp_path / 'ddp_fit')!r}, **common).fit(fresh, dm())

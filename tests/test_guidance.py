@@ -183,10 +183,10 @@ def test_probe_command_on_a_fit_run(builtin_cache, tmp_path, capsys):
     root = tmp_path / "run"
     run_lightning_cli(["fit", "--config", str(configs / "demo.yaml"), "--config", str(configs / "methods/crossglg_gathered.yaml"),
                        f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16",
-                       TINY_ARG, "--model.jid_hidden=8",
+                       TINY_ARG, "--model.guidance.jid_hidden=8",
                        f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false", "--trainer.logger=false",
                        "--trainer.max_epochs=1", "--trainer.limit_train_batches=2", "--trainer.check_val_every_n_epoch=1",
-                       "--model.exemplar_draws=20"])
+                       "--model.evaluation.exemplar_draws=20"])
     saved = json.loads((root / "oneshot_validate.json").read_text())
     assert saved["leak_probe"]["samples"] > 0 and 0 <= saved["exemplar_avg_top1"] <= 1
     assert saved["floor"] is not None and saved["key_mass_uniform"] > 0

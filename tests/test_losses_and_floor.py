@@ -104,13 +104,14 @@ def test_training_beats_the_floor_on_builtin(builtin_cache, tmp_path):
     draws (0.620) by a wide margin (0.746 measured)."""
     import lightning as L
 
+    from crossglg.settings import EncoderConfig, EvaluationConfig, GuidanceConfig, OptimiserConfig
     from crossglg.task import CrossGLG
 
     L.seed_everything(0)
     dm = tiny_datamodule(builtin_cache, eval_batch_size=100)
-    m = CrossGLG(num_classes=16, encoder="infogcn_lite", encoder_args={"widths": [16, 16, 16, 32, 32, 32, 32, 32, 32]},
-                 g2l=False, l2g=False, lr=0.05, warmup_epochs=1, milestones=[5], calibration_at_test=False,
-                 plots=False)
+    m = CrossGLG(num_classes=16, encoder=EncoderConfig("infogcn_lite", {"widths": [16, 16, 16, 32, 32, 32, 32, 32, 32]}),
+                 guidance=GuidanceConfig(g2l=False, l2g=False), optimiser=OptimiserConfig(lr=0.05, warmup_epochs=1, milestones=[5]),
+                 evaluation=EvaluationConfig(calibration_at_test=False, plots=False))
     t = tiny_trainer(tmp_path, max_epochs=6, num_sanity_val_steps=0, check_val_every_n_epoch=6,
                      enable_checkpointing=False)
     t.fit(m, dm)

@@ -63,7 +63,7 @@ def test_reproduce_smoke_writes_tables(builtin_cache, tmp_path):
     runs = sorted((tmp_path / "sweeps" / "smoke").glob("*/wandb/offline-run-*/run-*.wandb"))
     assert len(runs) == 8
     record = runs[0].read_bytes()
-    assert b"smoke" in record and b"cli/model/g2l" in record and b"validate/oneshot_top1" in record
+    assert b"smoke" in record and b"cli/model/guidance/g2l" in record and b"validate/oneshot_top1" in record
     assert list(runs[0].parent.glob("files/media/images/validate/confusion_*.png"))
     # a second run skips the finished runs
     r2 = subprocess.run(cmd, capture_output=True, text=True, timeout=300)

@@ -67,7 +67,7 @@ def test_cli_resume_across_a_milestone_restores_lr_momentum_and_weights(builtin_
     root = tmp_path / "run"
     common = ["--config", "configs/demo.yaml", "--config", "configs/methods/plain.yaml",
               f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16", helpers.TINY_ARG,
-              "--model.lr=0.05", "--model.warmup_epochs=1", "--model.milestones=[2]", "--trainer.logger=false",
+              "--model.optimiser.lr=0.05", "--model.optimiser.warmup_epochs=1", "--model.optimiser.milestones=[2]", "--trainer.logger=false",
               "--trainer.limit_train_batches=2", "--trainer.limit_val_batches=0", f"--trainer.default_root_dir={root}",
               "--trainer.enable_progress_bar=false"]
     run_lightning_cli(["fit", *common, "--trainer.max_epochs=2"])

@@ -2,12 +2,14 @@
 the mapping of the UTD-MHAD (Kinect v1, 20 joints) body onto it.
 
 Every dataset in crossglg is served in the NTU layout: 25 joints, so that one
-graph, one text schema and one model serve them all.
+graph, one text schema and one model serve them all, centred on the spine-middle joint
+of the first frame (`centre_on_spine`, which every parser uses).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from einops import rearrange
 
 NUM_JOINTS = 25
 MAX_BODIES = 2
@@ -107,3 +109,18 @@ def joint_index(name: str) -> int:
         if n == key:
             return i
     raise KeyError(f"unknown joint name {name!r}; known: {', '.join(NTU_JOINTS)}")
+
+
+def centre_on_spine(frames: np.ndarray, present: np.ndarray | None = None, bodies: int | None = None) -> np.ndarray:
+    """Bodies per frame `(T, M, V, 3)` -> `(3, T, V, bodies)` float32 (`bodies` defaults
+    to M; extra slots are zero), centred on the spine-middle joint of the first frame's
+    first present body. `present (T, M)` marks the bodies a frame has (all when None);
+    absent ones stay zero. The subtraction runs in the input's precision."""
+    t, m = frames.shape[:2]
+    if present is None:
+        present = np.ones((t, m), dtype=bool)
+    origin = frames[0, int(np.argmax(present[0])), SPINE_MID]
+    centred = np.where(present[:, :, None, None], frames - origin, 0.0)
+    out = np.zeros((3, t, frames.shape[2], bodies or m), dtype=np.float32)
+    out[..., :m] = rearrange(centred, "t m v c -> c t v m")
+    return out

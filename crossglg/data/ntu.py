@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SkeletonFormatError
-from .layout import MAX_BODIES, NUM_JOINTS, SPINE_MID
+from .layout import MAX_BODIES, NUM_JOINTS, centre_on_spine
 
 NAME_RE = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})")
 
@@ -169,10 +169,7 @@ def select_bodies(num_frames: int, bodies: dict, sel: BodySelection = BodySelect
                 break
     valid = present.any(1)
     out, present = out[valid], present[valid]
-    first = out[0, 0] if present[0, 0] else out[0, 1]
-    origin = first[SPINE_MID].copy()
-    out = np.where(present[:, :, None, None], out - origin, 0.0)
-    return np.ascontiguousarray(out.transpose(3, 0, 2, 1), dtype=np.float32)
+    return centre_on_spine(out, present)
 
 
 def parse_ntu_bytes(data: bytes, path: str = "<memory>", sel: BodySelection = BodySelection()) -> np.ndarray:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SkeletonFormatError
-from .layout import MAX_BODIES, NUM_JOINTS, SPINE_MID
+from .layout import MAX_BODIES, NUM_JOINTS, centre_on_spine
 
 
 def parse_pku_skeleton(text: str, path: str = "<memory>") -> np.ndarray:
@@ -85,9 +85,7 @@ def centre_segment(seg: np.ndarray) -> np.ndarray | None:
     seg, present = seg[keep], present[keep]
     if len(seg) == 0:
         return None
-    origin = seg[0, 0, SPINE_MID] if present[0, 0] else seg[0, 1, SPINE_MID]
-    seg = np.where(present[:, :, None, None], seg - origin, 0.0)
-    return np.ascontiguousarray(seg.transpose(3, 0, 2, 1), dtype=np.float32)
+    return centre_on_spine(seg, present)
 
 
 def label_path_for(skeleton_path: str | os.PathLike, label_dir: str | os.PathLike) -> Path:

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from einops import rearrange
 
 from ..errors import SkeletonFormatError
-from .layout import MAX_BODIES, NTU_JOINTS, NUM_JOINTS, SPINE_MID
+from .layout import MAX_BODIES, NTU_JOINTS, NUM_JOINTS, centre_on_spine
 
 MIN_FRAMES = 2
 BASE, SHOULDERS = 0, 20  # NTU base of spine, spine at shoulders (the torso's ends)
@@ -289,7 +290,4 @@ def from_array(raw: np.ndarray, layout: str, min_frames: int = MIN_FRAMES, where
     if raw.shape[0] > MAX_BODIES:
         _fail(where, f"{raw.shape[0]} bodies; at most {MAX_BODIES}")
     xyz = to_metres(spec.to_ntu(raw.astype(np.float32)), where)
-    xyz = xyz - xyz[:1, :1, SPINE_MID]
-    out = np.zeros((3, xyz.shape[1], NUM_JOINTS, MAX_BODIES), np.float32)
-    out[..., : xyz.shape[0]] = np.einsum("mtvc->ctvm", xyz)
-    return out
+    return centre_on_spine(rearrange(xyz, "m t v c -> t m v c"), bodies=MAX_BODIES)

@@ -14,9 +14,10 @@ import os
 import re
 
 import numpy as np
+from einops import rearrange
 
 from ..errors import SkeletonFormatError
-from .layout import MAX_BODIES, SPINE_MID, UTD_TO_NTU
+from .layout import MAX_BODIES, UTD_TO_NTU, centre_on_spine
 
 NAME_RE = re.compile(r"a(\d+)_s(\d+)_t(\d+)")
 
@@ -47,8 +48,5 @@ def parse_utd_bytes(data: bytes, path: str = "<memory>") -> np.ndarray:
         raise SkeletonFormatError(path, "d_skel has no frames")
     if not np.isfinite(d).all():
         raise SkeletonFormatError(path, "d_skel holds NaN or Inf values")
-    xyz = d.transpose(1, 2, 0)[:, :, list(UTD_TO_NTU)]  # (3, T, 25)
-    xyz = xyz - xyz[:, :1, SPINE_MID, None]
-    out = np.zeros((3, xyz.shape[1], xyz.shape[2], MAX_BODIES), dtype=np.float32)
-    out[..., 0] = xyz
-    return out
+    frames = rearrange(d[list(UTD_TO_NTU)], "v c t -> t 1 v c")  # one body in the NTU layout
+    return centre_on_spine(frames, bodies=MAX_BODIES)

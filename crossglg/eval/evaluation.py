@@ -20,6 +20,7 @@ from .oneshot import (OneShotResult, distribution_calibration, episode_accuracy,
                       exemplar_averaged_top1, key_joint_mass)
 from .probe import probe_loader, text_leak_probe
 from .report import print_result, write_artifacts
+from ..settings import EvaluationConfig
 from ..text.features import key_joint_mask
 
 
@@ -42,14 +43,13 @@ def gather_in_order(module: L.LightningModule, feats, y, idx, ex, *extra) -> tup
 
 
 class OneShotEvaluation(L.Callback):
-    """Args: `exemplar_draws` (random exemplar sets for the averaged top-1; 0 = off),
-    `episodes`, `n_way`, `k_shot` (the episode metric at test), `calibration_at_test`,
-    `leak_probe` (at the end of fit), `plots`. Results land in `pl_module.results[stage]`."""
+    """Args: `settings`, a `crossglg.settings.EvaluationConfig` (exemplar draws, episodes,
+    calibration, leak probe, plots). Results land in `pl_module.results[stage]`."""
 
-    def __init__(self, exemplar_draws: int = 200, episodes: int = 600, n_way: int = 5, k_shot: int = 1,
-                 calibration_at_test: bool = True, leak_probe: bool = True, plots: bool = True):
-        self.exemplar_draws, self.episodes, self.n_way, self.k_shot = exemplar_draws, episodes, n_way, k_shot
-        self.calibration_at_test, self.leak_probe, self.plots = calibration_at_test, leak_probe, plots
+    def __init__(self, settings: EvaluationConfig | None = None):
+        s = settings or EvaluationConfig()
+        self.exemplar_draws, self.episodes, self.n_way, self.k_shot = s.exemplar_draws, s.episodes, s.n_way, s.k_shot
+        self.calibration_at_test, self.leak_probe, self.plots = s.calibration_at_test, s.leak_probe, s.plots
         self._rows: list[dict] = []
         self._mask_key, self._mask = None, None  # the key-joint mask, read once per data module
 

@@ -1,9 +1,12 @@
 """Reading crossglg checkpoints (Lightning's format) for text-free inference.
 
-Version 3 stores the network under `net.`; versions 1 and 2 (written before the
-network and the training task were apart) stored it at the top level, and version 1
-called today's `infogcn_lite` `infogcn`. All three load; other versions and files
-that are not crossglg checkpoints are refused with a one-line error.
+Version 4 stores the settings as the groups of `crossglg.settings` (`encoder`,
+`guidance`, `classifier`, `optimiser`, `evaluation`); versions 1-3 stored them as flat
+arguments, which `settings.grouped` maps onto the groups. Versions 3 and 4 store the
+network under `net.`; versions 1 and 2 (written before the network and the training
+task were apart) stored it at the top level, and version 1 called today's
+`infogcn_lite` `infogcn`. All four load; other versions and files that are not
+crossglg checkpoints are refused with a one-line error.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from pathlib import Path
 
 import torch
 
-from .network import ARCHITECTURE, LOSS, CrossGLGNet
+from .network import CrossGLGNet
 from ..errors import CheckpointError
+from ..settings import GROUPS, grouped
 
-CHECKPOINT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
-
+CHECKPOINT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
+#: What a checkpoint's hyper-parameters give the network (the rest is the task's).
+NETWORK_KEYS = ("num_classes", "text_dim", "persons", "encoder", "guidance", "classifier")
 
 
 def read_checkpoint(path: str | Path, map_location: str = "cpu") -> dict:
@@ -48,12 +53,22 @@ def upgrade_state_dict(state: dict, version: int) -> dict:
     return {k if k.startswith("net.") else f"net.{k}": v for k, v in state.items()}
 
 
+def task_arguments(hparams: dict, version: int) -> dict:
+    """The task's constructor arguments (settings as groups) from a checkpoint's
+    hyper-parameters of any readable version."""
+    hp = dict(hparams)
+    if version < 4:
+        if version == 1 and hp.get("encoder", "infogcn") == "infogcn":
+            hp["encoder"] = "infogcn_lite"
+        hp = grouped(hp)
+        if "milestones" in hp.get("optimiser", {}) and hp["optimiser"]["milestones"] is None:
+            del hp["optimiser"]["milestones"]  # versions 1-3 wrote None for the default
+    return {k: v for k, v in hp.items() if k in GROUPS or k in ("num_classes", "text_dim", "persons")}
+
+
 def network_arguments(hparams: dict, version: int) -> dict:
     """The network's constructor arguments from a checkpoint's hyper-parameters."""
-    args = {k: v for k, v in hparams.items() if k in ARCHITECTURE + LOSS}
-    if version == 1 and args.get("encoder", "infogcn") == "infogcn":
-        args["encoder"] = "infogcn_lite"
-    return args
+    return {k: v for k, v in task_arguments(hparams, version).items() if k in NETWORK_KEYS}
 
 
 def load_inference_model(path: str | Path, map_location: str = "cpu") -> CrossGLGNet:

@@ -13,7 +13,7 @@ all the JID needs, so any encoder written this way takes CrossGLG unchanged:
             self.blocks = nn.ModuleList([...])    # each: forward(h, joint_weight=None)
             self.widths = [...]                   # output channels of each block
 
-and `model.encoder: mypackage.MyEncoder` in a config.
+and `model.encoder.name: mypackage.MyEncoder` in a config.
 """
 
 from __future__ import annotations

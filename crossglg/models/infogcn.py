@@ -13,7 +13,7 @@ project's encoder interface; the paper's base encoder.
 - The information-bottleneck head (`InfoBottleneckHead`: fc, then mu and logvar, a
   latent sample with a noise ratio, a linear decoder) and its losses (`ib_losses`:
   MMD of class means to orthogonal class priors, the norm of the latent mean) are
-  options of the task (`model.head: ib`).
+  options of the task (`model.classifier.kind: ib`).
 
 CrossGLG plugs in as into any encoder here: the JID re-weights joints after the SA-GC
 step of the blocks after `jid_after`, and the joint tokens come from the last block.

@@ -24,56 +24,44 @@ from .encoder import EncoderOutput, build_encoder, encoder_class
 from .infogcn import InfoBottleneckHead, ib_losses
 from .interaction import CrossModalInteraction
 from .jid import JointImportance, calibration_loss
-
-#: The constructor arguments that define the network (a checkpoint's hyper-parameters
-#: hold these beside the task's optimiser and evaluation settings).
-ARCHITECTURE = ("num_classes", "text_dim", "encoder", "encoder_args", "in_channels", "num_joints", "g2l", "l2g",
-                "jid_after", "jid_hidden", "interaction_depth", "interaction_heads", "dropout", "fusion", "head",
-                "ib_noise_ratio", "embedding", "persons")
-LOSS = ("w_cal", "w_c", "label_smoothing", "cal_per_joint_scale", "text_swap", "ib_lambda1", "ib_lambda2",
-        "distill_temperature", "distill_feature_weight")
-
+from ..settings import ClassifierConfig, EncoderConfig, GuidanceConfig, as_group
 
 class CrossGLGNet(nn.Module):
-    """Args: see `crossglg.task.CrossGLG`, which documents every option of `model:`."""
+    """Args: `num_classes` (auxiliary classes), `text_dim` (sentence-embedding size),
+    `persons` (bodies per sample; given to encoders that size a layer by it, InfoGCN's
+    `data_bn`, unless `encoder.args` sets `num_persons`), and the groups `encoder`,
+    `guidance` and `classifier` of `crossglg.settings` (instances or dicts)."""
 
-    def __init__(self, num_classes: int, text_dim: int = 384, encoder: str = "infogcn",
-                 encoder_args: dict | None = None, in_channels: int = 3, num_joints: int = 25,
-                 g2l: bool = True, l2g: bool = True, jid_after: int = 5, jid_hidden: int = 256,
-                 interaction_depth: int = 2, interaction_heads: int = 4, dropout: float = 0.1,
-                 fusion: str = "gathered", head: str = "mlp", ib_noise_ratio: float = 0.1,
-                 embedding: str = "pooled", persons: int = 2,
-                 w_cal: float = 0.5, w_c: float = 0.2, label_smoothing: float = 0.1,
-                 cal_per_joint_scale: bool = True, text_swap: float = 0.5, ib_lambda1: float = 1e-4,
-                 ib_lambda2: float = 0.1, distill_temperature: float = 4.0, distill_feature_weight: float = 1.0):
+    def __init__(self, num_classes: int, text_dim: int = 384, persons: int = 2,
+                 encoder: EncoderConfig | dict | None = None, guidance: GuidanceConfig | dict | None = None,
+                 classifier: ClassifierConfig | dict | None = None):
         super().__init__()
         if num_classes <= 0:
             raise ValueError("num_classes must be set (it is linked from data.num_aux_classes in the CLI)")
-        self.jid_after, self.head_kind, self.embedding = jid_after, head, embedding
-        self.loss_args = dict(w_cal=w_cal, w_c=w_c, label_smoothing=label_smoothing,
-                              cal_per_joint_scale=cal_per_joint_scale, text_swap=text_swap, ib_lambda1=ib_lambda1,
-                              ib_lambda2=ib_lambda2, distill_temperature=distill_temperature,
-                              distill_feature_weight=distill_feature_weight)
+        enc, self.guidance = as_group(EncoderConfig, encoder), as_group(GuidanceConfig, guidance)
+        g, c = self.guidance, as_group(ClassifierConfig, classifier)
+        self.classifier_config = c
+        self.jid_after, self.head_kind, self.embedding = g.jid_after, c.kind, c.embedding
         self.text_dim = text_dim
-        enc_args = dict(encoder_args or {})
-        if "num_persons" in inspect.signature(encoder_class(encoder)).parameters:
+        enc_args = dict(enc.args)
+        if "num_persons" in inspect.signature(encoder_class(enc.name)).parameters:
             enc_args.setdefault("num_persons", persons)
-        self.encoder = build_encoder(encoder, in_channels=in_channels, num_joints=num_joints, **enc_args)
-        if not 1 <= jid_after < len(self.encoder.blocks):
-            raise ValueError(f"jid_after={jid_after} must name a block before the last ({len(self.encoder.blocks)})")
+        self.encoder = build_encoder(enc.name, in_channels=enc.in_channels, num_joints=enc.num_joints, **enc_args)
+        if not 1 <= g.jid_after < len(self.encoder.blocks):
+            raise ValueError(f"jid_after={g.jid_after} must name a block before the last ({len(self.encoder.blocks)})")
         width = self.encoder.out_channels
-        self.jid = JointImportance(self.encoder.widths[jid_after - 1], jid_hidden) if g2l else None
-        self.interaction = CrossModalInteraction(text_dim, width, num_joints, interaction_depth, interaction_heads,
-                                                 dropout, fusion) if l2g else None
-        if head == "mlp":
-            self.classifier = nn.Sequential(nn.Linear(width, width), nn.ReLU(inplace=True), nn.Dropout(dropout),
+        self.jid = JointImportance(self.encoder.widths[g.jid_after - 1], g.jid_hidden) if g.g2l else None
+        self.interaction = CrossModalInteraction(text_dim, width, enc.num_joints, g.interaction_depth,
+                                                 g.interaction_heads, c.dropout, g.fusion) if g.l2g else None
+        if c.kind == "mlp":
+            self.classifier = nn.Sequential(nn.Linear(width, width), nn.ReLU(inplace=True), nn.Dropout(c.dropout),
                                             nn.Linear(width, num_classes))
-        elif head == "ib":
-            self.classifier = InfoBottleneckHead(width, num_classes, ib_noise_ratio)
+        elif c.kind == "ib":
+            self.classifier = InfoBottleneckHead(width, num_classes, c.ib_noise_ratio)
         else:
-            raise ValueError(f"head must be 'mlp' or 'ib', got {head!r}")
-        if embedding not in ("pooled", "latent_mean") or (embedding == "latent_mean" and head != "ib"):
-            raise ValueError(f"embedding {embedding!r}: 'pooled', or 'latent_mean' with head: ib")
+            raise ValueError(f"model.classifier.kind must be 'mlp' or 'ib', got {c.kind!r}")
+        if c.embedding not in ("pooled", "latent_mean") or (c.embedding == "latent_mean" and c.kind != "ib"):
+            raise ValueError(f"model.classifier.embedding {c.embedding!r}: 'pooled', or 'latent_mean' with kind: ib")
 
     @property
     def uses_text(self) -> bool:
@@ -117,32 +105,32 @@ class CrossGLGNet(nn.Module):
         `x (N, C, T, V, M)`, `y (N,)` (auxiliary class positions), given the classes'
         `joint_text (A, V, D)` and `k_gt (A, V)`. In training mode the cross-modal branch
         gets another class's text with probability `text_swap` (the label stays)."""
-        a = self.loss_args
+        g, c = self.guidance, self.classifier_config
         self.check_text(joint_text, k_gt)
         out = self.forward(x)
         if self.head_kind == "ib":
             z, _, _ = self.classifier.latent(out.pooled)
             logits_s = self.classifier.decoder(z)
-            parts = {"loss_s": F.cross_entropy(logits_s, y, label_smoothing=a["label_smoothing"])}
+            parts = {"loss_s": F.cross_entropy(logits_s, y, label_smoothing=c.label_smoothing)}
             parts["loss_mmd"], parts["loss_zmean"] = ib_losses(z, y, self.classifier.z_prior)
-            total = parts["loss_s"] + a["ib_lambda2"] * parts["loss_mmd"] + a["ib_lambda1"] * parts["loss_zmean"]
+            total = parts["loss_s"] + c.ib_lambda2 * parts["loss_mmd"] + c.ib_lambda1 * parts["loss_zmean"]
         else:
             logits_s = self.classifier(out.pooled)
-            parts = {"loss_s": F.cross_entropy(logits_s, y, label_smoothing=a["label_smoothing"])}
+            parts = {"loss_s": F.cross_entropy(logits_s, y, label_smoothing=c.label_smoothing)}
             total = parts["loss_s"]
         if self.jid is not None:
-            parts["loss_cal"] = calibration_loss(out.k_out, k_gt[y], a["cal_per_joint_scale"])
-            total = total + a["w_cal"] * parts["loss_cal"]
+            parts["loss_cal"] = calibration_loss(out.k_out, k_gt[y], g.cal_per_joint_scale)
+            total = total + g.w_cal * parts["loss_cal"]
         if self.interaction is not None:
             text_y = y
             classes = joint_text.shape[0]
-            if self.training and a["text_swap"] > 0 and classes > 1:
+            if self.training and g.text_swap > 0 and classes > 1:
                 other = (y + torch.randint(1, classes, y.shape, device=y.device)) % classes  # any class but y
-                text_y = torch.where(torch.rand(y.shape, device=y.device) < a["text_swap"], other, y)
+                text_y = torch.where(torch.rand(y.shape, device=y.device) < g.text_swap, other, y)
             feat_c = self.interaction(joint_text[text_y], out.joint_tokens)
             logits_c = self.classifier(feat_c)
-            parts["loss_c"] = F.cross_entropy(logits_c, y, label_smoothing=a["label_smoothing"])
-            total = total + a["w_c"] * parts["loss_c"]
+            parts["loss_c"] = F.cross_entropy(logits_c, y, label_smoothing=c.label_smoothing)
+            total = total + g.w_c * parts["loss_c"]
             if distill_weight > 0:
                 parts["loss_kd"] = self.distillation_loss(logits_s, out.pooled, logits_c, feat_c)
                 total = total + distill_weight * parts["loss_kd"]
@@ -153,10 +141,10 @@ class CrossGLGNet(nn.Module):
     def distillation_loss(self, logits_s, feat_s, logits_c, feat_c) -> torch.Tensor:
         """Cross-modal teacher (detached) -> skeleton student: logit KL at temperature
         `t` (times t^2) plus `distill_feature_weight` x (1 - cosine) of the features."""
-        t = self.loss_args["distill_temperature"]
+        t = self.guidance.distill_temperature
         kd = F.kl_div(F.log_softmax(logits_s / t, 1), F.softmax(logits_c.detach() / t, 1),
                       reduction="batchmean") * t * t
-        return kd + self.loss_args["distill_feature_weight"] * (1 - F.cosine_similarity(feat_s, feat_c.detach())).mean()
+        return kd + self.guidance.distill_feature_weight * (1 - F.cosine_similarity(feat_s, feat_c.detach())).mean()
 
 
 def count_parameters(module: nn.Module | None) -> int:

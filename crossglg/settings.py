@@ -1,0 +1,211 @@
+"""The typed groups of `model:` settings: what the network is made of (`EncoderConfig`,
+`GuidanceConfig`, `ClassifierConfig`), how it is trained (`OptimiserConfig`) and how it
+is evaluated (`EvaluationConfig`). LightningCLI (jsonargparse) reads them from the
+config as nested keys, e.g.
+
+    model:
+      encoder: {name: infogcn, args: {widths: [32, 32, 32, 64, 64, 64, 128, 128, 128]}}
+      guidance: {g2l: true, l2g: true, fusion: gathered, text_swap: 0.5}
+      optimiser: {lr: 0.05, milestones: [11, 14]}
+
+or on the command line as `--model.guidance.text_swap 0.5`. Checkpoints store each group
+as a plain dict; `grouped` turns the flat arguments of checkpoints written before the
+groups existed (versions 1-3) into groups. A leaf module: it imports nothing of crossglg.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class EncoderConfig:
+    """The skeleton encoder.
+
+    name: `infogcn` (the published InfoGCN), `infogcn_lite`, `stgcn`, or a dotted class
+        path to your own encoder (see `models/encoder.py` for what it must provide).
+    args: the encoder's own constructor arguments, e.g. `{widths: [...]}`.
+    in_channels / num_joints: the input's coordinates and joints (3 and 25: NTU joints).
+    """
+
+    name: str = "infogcn"
+    args: dict = field(default_factory=dict)
+    in_channels: int = 3
+    num_joints: int = 25
+
+
+@dataclass
+class GuidanceConfig:
+    """The text guidance (training only; inference never sees text).
+
+    g2l / l2g: the JID (global-to-local: joint importance from the text's key joints) and
+        the cross-modal interaction (local-to-global); both off is the plain encoder.
+    jid_after / jid_hidden: the block (1-based) after which the JID reads features; its width.
+    interaction_depth / interaction_heads: layers and heads of the cross-modal attention.
+    fusion: `gathered` (only what the text queries gather from the skeleton reaches the
+        classifier) or `residual` (the paper's wording: the text itself does, and the
+        classifier can name the class without the skeleton).
+    text_swap: per training sample, the probability that the cross-modal branch gets
+        another auxiliary class's text while `L_c` keeps the true label.
+    w_cal / w_c: the weights of `L_cal` and `L_c` (the paper's 0.5 and 0.2).
+    cal_per_joint_scale: `L_cal` on `V * k` (project default) or on `k` (the paper's form).
+    distill_temperature / distill_feature_weight: the optional distillation from the
+        cross-modal branch (its weight is scheduled by `crossglg.callbacks.Distillation`).
+    """
+
+    g2l: bool = True
+    l2g: bool = True
+    jid_after: int = 5
+    jid_hidden: int = 256
+    interaction_depth: int = 2
+    interaction_heads: int = 4
+    fusion: str = "gathered"
+    text_swap: float = 0.5
+    w_cal: float = 0.5
+    w_c: float = 0.2
+    cal_per_joint_scale: bool = True
+    distill_temperature: float = 4.0
+    distill_feature_weight: float = 1.0
+
+
+@dataclass
+class ClassifierConfig:
+    """The classifier both branches share, and the one-shot embedding.
+
+    kind: `mlp` (Linear-ReLU-Dropout-Linear) or `ib`, InfoGCN's information-bottleneck
+        head, whose losses are weighted by `ib_lambda1` (latent-mean norm) and
+        `ib_lambda2` (MMD to the class priors); `ib_noise_ratio` scales its latent noise.
+    dropout: the MLP's dropout, also the cross-modal attention's.
+    label_smoothing: of both cross-entropies.
+    embedding: the one-shot embedding, `pooled` (the encoder's pooled feature) or
+        `latent_mean` (the IB head's mu; needs `kind: ib`).
+    """
+
+    kind: str = "mlp"
+    dropout: float = 0.1
+    label_smoothing: float = 0.1
+    ib_noise_ratio: float = 0.1
+    ib_lambda1: float = 1e-4
+    ib_lambda2: float = 0.1
+    embedding: str = "pooled"
+
+
+@dataclass
+class OptimiserConfig:
+    """SGD with Nesterov momentum; the rate rises linearly over `warmup_epochs`, then is
+    multiplied by `gamma` at each of the `milestones` (epochs)."""
+
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    warmup_epochs: int = 5
+    milestones: list[int] = field(default_factory=lambda: [90, 100])
+    gamma: float = 0.1
+
+
+@dataclass
+class EvaluationConfig:
+    """The one-shot evaluation on the novel classes.
+
+    exemplar_draws: random exemplar sets for the exemplar-averaged top-1 (0 = off).
+    episodes / n_way / k_shot: the episode metric at test.
+    calibration_at_test: also report distribution calibration at test.
+    leak_probe: run the text-leak probe on the auxiliary samples at the end of fit.
+    plots: save the confusion matrix and joint-importance map as PNG.
+    """
+
+    exemplar_draws: int = 200
+    episodes: int = 600
+    n_way: int = 5
+    k_shot: int = 1
+    calibration_at_test: bool = True
+    leak_probe: bool = True
+    plots: bool = True
+
+
+#: The groups by their key under `model:`.
+GROUPS = {"encoder": EncoderConfig, "guidance": GuidanceConfig, "classifier": ClassifierConfig,
+          "optimiser": OptimiserConfig, "evaluation": EvaluationConfig}
+
+#: The flat argument names of versions 1-3 that a group spells differently.
+_RENAMED = {"encoder": ("encoder", "name"), "encoder_args": ("encoder", "args"), "head": ("classifier", "kind"),
+            "eval_episodes": ("evaluation", "episodes"), "eval_n_way": ("evaluation", "n_way"),
+            "eval_k_shot": ("evaluation", "k_shot")}
+
+
+def _flat_names() -> dict[str, tuple[str, str]]:
+    names = {f.name: (group, f.name) for group, cls in GROUPS.items() for f in fields(cls)}
+    names.update(_RENAMED)
+    return names
+
+
+def as_group(cls: type, value: Any):
+    """`value` (None, a dict of some of the fields, or an instance) as an instance of `cls`;
+    a clear error names the group and the fields it does not have."""
+    if isinstance(value, cls):
+        return value
+    value = dict(value or {})
+    unknown = set(value) - {f.name for f in fields(cls)}
+    if unknown:
+        key = next(k for k, c in GROUPS.items() if c is cls)
+        raise ValueError(f"model.{key} has no setting {', '.join(sorted(unknown))}")
+    return cls(**value)
+
+
+def grouped(flat: dict) -> dict:
+    """Flat arguments (`{"encoder": "stgcn", "g2l": False, "lr": 0.05, ...}`, as versions
+    1-3 stored them; also a convenience for tests) as groups of dicts; keys that belong
+    to no group (`num_classes`, `text_dim`, `persons`, group dicts) pass through."""
+    names, out = _flat_names(), {}
+    for k, v in flat.items():
+        if k in GROUPS and isinstance(v, dict | GROUPS[k]):
+            group = out.setdefault(k, {})
+            group.update(asdict(v) if not isinstance(v, dict) else v)
+        elif k in names:
+            group, name = names[k]
+            out.setdefault(group, {})[name] = v
+        else:
+            out[k] = v
+    return out
+
+
+def to_dicts(groups: dict) -> dict:
+    """The groups of `groups` as plain dicts (what a checkpoint stores), other keys as they are."""
+    return {k: asdict(v) if k in GROUPS and not isinstance(v, dict) else v for k, v in groups.items()}
+
+
+def flat_keys(config: dict) -> list[str]:
+    """The flat (crossglg checkpoint version <= 3) settings a config file's `model:` holds,
+    nested (`model: {g2l: true}`) or dotted (`model.g2l: true`), e.g. `["model.g2l"]`."""
+    names, found = _flat_names(), []
+    model = dict(config.get("model") or {}) if isinstance(config.get("model"), dict) else {}
+    model.update({k[len("model."):]: v for k, v in config.items() if k.startswith("model.")})
+    for key, value in model.items():
+        head = key.split(".")[0]
+        if head in GROUPS and (isinstance(value, dict) or "." in key):
+            continue
+        if head in names:
+            found.append(f"model.{key}")
+    return found
+
+
+def upgrade_config(config: dict) -> dict:
+    """A config with flat `model:` settings (`flat_keys`) rewritten into the groups, the
+    rest unchanged; dotted keys become nested ones under `model:`."""
+    out = {k: v for k, v in config.items() if not k.startswith("model.") and k != "model"}
+    model = dict(config.get("model") or {})
+    for key, value in config.items():
+        if key.startswith("model."):
+            model[key[len("model."):]] = value
+    flat = {k: v for k, v in model.items() if "." not in k}
+    for k, v in grouped(flat).items():
+        if isinstance(v, dict) and k in GROUPS:
+            out.setdefault("model", {}).setdefault(k, {}).update(v)
+        else:
+            out.setdefault("model", {})[k] = v
+    for k, v in model.items():  # already dotted inside model: (`encoder.name: x`)
+        if "." in k:
+            group, name = k.split(".", 1)
+            out.setdefault("model", {}).setdefault(group, {})[name] = v
+    return out
