@@ -1,20 +1,11 @@
-"""Lightning callbacks: the scheduled distillation from the cross-modal branch
-(teacher) to the text-free skeleton branch (student), and the writer of `predict`'s
-outputs."""
+"""The training callback: the scheduled distillation from the cross-modal branch
+(teacher) to the text-free skeleton branch (student)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from pathlib import Path
-
 import lightning as L
-import torch
-from lightning.pytorch.callbacks import BasePredictionWriter
 
-from .io import atomic_save_npy, atomic_write_text
-from .eval.evaluation import gather_in_order
-from .eval.oneshot import cosine, exemplars_by_class
+from .eval import evaluation
 
 
 class Distillation(L.Callback):
@@ -41,46 +32,6 @@ class Distillation(L.Callback):
         pl_module.log("train/distill_weight", pl_module.distill_weight, on_epoch=True, on_step=False)
 
 
-class OneShotPredictionWriter(BasePredictionWriter):
-    """What `python -m crossglg predict` writes: every evaluation sample embedded by the
-    text-free branch, and each sample's nearest exemplar.
-
-    `<out>/predictions.csv` (sample name, true novel class, exemplar or query, predicted
-    class, cosine similarity to that exemplar, whether right) and `<out>/embeddings.npy`
-    `(N, C)` in the same row order; `<out>` is the trainer's log dir unless given. Under
-    DDP the shards are gathered (without padding) and rank 0 writes. Both files are
-    written atomically."""
-
-    def __init__(self, out_dir: str | None = None):
-        super().__init__(write_interval="epoch")
-        self.out_dir = out_dir
-
-    def write_on_epoch_end(self, trainer, pl_module, predictions, batch_indices) -> None:
-        outs = predictions[0] if predictions and isinstance(predictions[0], list) else predictions
-        feats, y, idx, ex = (torch.cat([o[k] for o in outs]) for k in ("features", "y", "index", "exemplar"))
-        gathered = gather_in_order(pl_module, feats.float(), y, idx, ex)  # a collective: every rank
-        out = Path(self.out_dir or trainer.log_dir or trainer.default_root_dir)  # log_dir too is a collective
-        if trainer.is_global_zero:
-            self._write(trainer, out, *(t.cpu() for t in gathered))
-
-    def _write(self, trainer, out: Path, feats: torch.Tensor, y: torch.Tensor, idx: torch.Tensor,
-               ex: torch.Tensor) -> None:
-        dm = trainer.datamodule
-        out.mkdir(parents=True, exist_ok=True)
-        names = [dm.cache.names[int(dm.eval_set.indices[int(i)])] for i in idx]
-        classes = dm.novel_class_names()
-        ex_rows = exemplars_by_class(y, ex)
-        best, nearest = cosine(feats, feats[ex_rows]).max(1)
-        pred = y[ex_rows[nearest]]
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(["sample", "true", "role", "predicted", "similarity", "correct"])
-        for i in range(len(idx)):
-            w.writerow([names[i], classes[int(y[i])], "exemplar" if ex[i] else "query", classes[int(pred[i])],
-                        f"{float(best[i]):.4f}", int(pred[i] == y[i])])
-        atomic_write_text(out / "predictions.csv", buf.getvalue())
-        atomic_save_npy(out / "embeddings.npy", feats.numpy())
-        queries = ~ex
-        acc = float((pred == y)[queries].float().mean())
-        print(f"{out / 'predictions.csv'}: {int(queries.sum())} queries, one-shot top-1 {acc:.3f}; "
-              f"embeddings {tuple(feats.shape)} in {out / 'embeddings.npy'}", flush=True)
+#: The writer of `predict`'s outputs lives with the evaluation; this name stays for
+#: configs that list it here.
+OneShotPredictionWriter = evaluation.OneShotPredictionWriter

@@ -4,8 +4,8 @@ Where outputs go, from the one option `trainer.default_root_dir` (a run's folder
 a `ModelCheckpoint` without `dirpath` writes to `<root>/checkpoints` (so a crashed run
 resumes with `--ckpt_path <root>/checkpoints/last.ckpt`), and a `WandbLogger` without
 `save_dir` writes its run under `<root>/wandb`; `predict` writes `predictions.csv` and
-`embeddings.npy` there (`crossglg.callbacks.OneShotPredictionWriter`). wandb runs offline unless the user has
-a key (`WANDB_API_KEY` or `wandb login`) or sets `WANDB_MODE` themselves; the whole
+`embeddings.npy` there (`eval.evaluation.OneShotPredictionWriter`). wandb runs offline
+unless the user has a key (`WANDB_API_KEY` or `wandb login`) or sets `WANDB_MODE` themselves; the whole
 parsed config is logged to every logger, beside the metrics and the plots.
 """
 
@@ -117,7 +117,7 @@ class CrossGLGCLI(LightningCLI):
         if self.subcommand == "predict" and not any(_is(cb, "OneShotPredictionWriter") for cb in trainer.callbacks or []):
             from jsonargparse import Namespace
 
-            writer = Namespace(class_path="crossglg.callbacks.OneShotPredictionWriter", init_args=Namespace(out_dir=None))
+            writer = Namespace(class_path="crossglg.eval.evaluation.OneShotPredictionWriter", init_args=Namespace(out_dir=None))
             trainer.callbacks = list(trainer.callbacks or []) + [writer]
 
 

@@ -11,7 +11,7 @@ import textwrap
 import lightning as L
 import pytest
 
-from crossglg.callbacks import OneShotPredictionWriter
+from crossglg.eval.evaluation import OneShotPredictionWriter
 from crossglg.task import CrossGLG, load_task
 from crossglg.settings import EncoderConfig, EvaluationConfig, GuidanceConfig, OptimiserConfig
 from helpers import TINY, tiny_datamodule, tiny_trainer
@@ -37,7 +37,7 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
 
     script = textwrap.dedent(f"""
         import lightning as L
-        from crossglg.callbacks import OneShotPredictionWriter
+        from crossglg.eval.evaluation import OneShotPredictionWriter
         from crossglg.data.datamodule import SkeletonDataModule
         from crossglg.task import CrossGLG, load_task
 

@@ -2,7 +2,8 @@
 task's validation/test steps embed, gathers the shards of all ranks in evaluation
 order, computes the metrics (nearest exemplar, exemplar-averaged top-1, JID key-joint
 mass, floor, episodes, calibration, text-leak probe), logs them and hands them to the
-report (`eval/report.py`). The task adds it itself (`configure_callbacks`).
+report (`eval/report.py`). The task adds it itself (`configure_callbacks`). Also
+`predict`'s writer, `OneShotPredictionWriter`, which `python -m crossglg predict` adds.
 
 A step's output: `{"embedding" (N, C), "y" (N,), "index" (N,), "exemplar" (N,) bool,
 "k_out" (N, V) or (N, 0)}`.
@@ -14,12 +15,13 @@ from pathlib import Path
 
 import lightning as L
 import torch
+from lightning.pytorch.callbacks import BasePredictionWriter
 
 from .floor import raw_coordinate_floor, raw_coordinate_floor_averaged
 from .oneshot import (OneShotResult, distribution_calibration, episode_accuracy, evaluate_oneshot,
                       exemplar_averaged_top1, key_joint_mass)
 from .probe import probe_loader, text_leak_probe
-from .report import print_result, write_artifacts
+from .report import print_result, write_artifacts, write_predictions
 from ..settings import EvaluationConfig
 from ..text.features import key_joint_mask
 
@@ -129,6 +131,28 @@ class OneShotEvaluation(L.Callback):
                             epoch=trainer.current_epoch, exemplar_draws=self.exemplar_draws,
                             plots=self.plots and final, loggers=trainer.loggers)
         return res
+
+
+class OneShotPredictionWriter(BasePredictionWriter):
+    """What `python -m crossglg predict` writes (`report.write_predictions`): every
+    evaluation sample embedded by the text-free branch, and each sample's nearest
+    exemplar, in `<out>` (the trainer's log dir unless given). Under DDP the shards are
+    gathered (without padding) and rank 0 writes."""
+
+    def __init__(self, out_dir: str | None = None):
+        super().__init__(write_interval="epoch")
+        self.out_dir = out_dir
+
+    def write_on_epoch_end(self, trainer, pl_module, predictions, batch_indices) -> None:
+        outs = predictions[0] if predictions and isinstance(predictions[0], list) else predictions
+        feats, y, idx, ex = (torch.cat([o[k] for o in outs]) for k in ("features", "y", "index", "exemplar"))
+        gathered = gather_in_order(pl_module, feats.float(), y, idx, ex)  # a collective: every rank
+        out = Path(self.out_dir or trainer.log_dir or trainer.default_root_dir)  # log_dir too is a collective
+        if trainer.is_global_zero:
+            dm = trainer.datamodule
+            feats, y, idx, ex = (t.cpu() for t in gathered)
+            names = [dm.cache.names[int(dm.eval_set.indices[int(i)])] for i in idx]
+            write_predictions(out, feats, y, ex, names, dm.novel_class_names())
 
 
 @torch.no_grad()

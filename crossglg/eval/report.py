@@ -1,6 +1,7 @@
 """What a one-shot evaluation leaves behind: `oneshot_<stage>.json`, the confusion
 matrix and JID joint-importance PNGs (also sent to loggers that take images), and the
-result lines on the console."""
+result lines on the console; and what `predict` leaves: `predictions.csv` and
+`embeddings.npy`."""
 
 from __future__ import annotations
 
@@ -74,3 +75,34 @@ def print_result(res: OneShotResult, exemplar_draws: int) -> None:
 
     if rank_zero_only.rank == 0:
         print("\n".join(result_lines(res, exemplar_draws)), flush=True)
+
+
+def write_predictions(out: Path, feats: torch.Tensor, y: torch.Tensor, ex: torch.Tensor, names: list[str],
+                      classes: list[str]) -> None:
+    """`predict`'s files: `out/predictions.csv` (sample name, true novel class, exemplar
+    or query, predicted class, cosine similarity to that exemplar, whether right) and
+    `out/embeddings.npy` `(N, C)` in the same row order, both atomically; and the line
+    that says where they are. `feats (N, C)`, `y (N,)` novel-class positions, `ex (N,)`
+    bool, `names` per row, `classes` the novel classes' names."""
+    import csv
+    import io
+
+    from ..io import atomic_save_npy
+    from .oneshot import cosine, exemplars_by_class
+
+    out.mkdir(parents=True, exist_ok=True)
+    ex_rows = exemplars_by_class(y, ex)
+    best, nearest = cosine(feats, feats[ex_rows]).max(1)
+    pred = y[ex_rows[nearest]]
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["sample", "true", "role", "predicted", "similarity", "correct"])
+    for i in range(len(y)):
+        w.writerow([names[i], classes[int(y[i])], "exemplar" if ex[i] else "query", classes[int(pred[i])],
+                    f"{float(best[i]):.4f}", int(pred[i] == y[i])])
+    atomic_write_text(out / "predictions.csv", buf.getvalue())
+    atomic_save_npy(out / "embeddings.npy", feats.numpy())
+    queries = ~ex
+    acc = float((pred == y)[queries].float().mean())
+    print(f"{out / 'predictions.csv'}: {int(queries.sum())} queries, one-shot top-1 {acc:.3f}; "
+          f"embeddings {tuple(feats.shape)} in {out / 'embeddings.npy'}", flush=True)
