@@ -175,37 +175,38 @@ def to_dicts(groups: dict) -> dict:
     return {k: asdict(v) if k in GROUPS and not isinstance(v, dict) else v for k, v in groups.items()}
 
 
-def flat_keys(config: dict) -> list[str]:
-    """The flat (crossglg checkpoint version <= 3) settings a config file's `model:` holds,
-    nested (`model: {g2l: true}`) or dotted (`model.g2l: true`), e.g. `["model.g2l"]`."""
-    names, found = _flat_names(), []
+def _model_block(config: dict) -> dict:
+    """A config's `model:` settings, nested (`model: {g2l: true}`) and dotted
+    (`model.g2l: true`) merged, keyed relative to `model` (`g2l`, `encoder.name`)."""
     model = dict(config.get("model") or {}) if isinstance(config.get("model"), dict) else {}
     model.update({k[len("model."):]: v for k, v in config.items() if k.startswith("model.")})
-    for key, value in model.items():
-        head = key.split(".")[0]
-        if head in GROUPS and (isinstance(value, dict) or "." in key):
-            continue
-        if head in names:
-            found.append(f"model.{key}")
-    return found
+    return model
+
+
+def flat_keys(config: dict) -> list[str]:
+    """The flat (crossglg checkpoint version <= 3) settings a config file's `model:` holds,
+    nested or dotted, e.g. `["model.g2l"]`."""
+    names = _flat_names()
+    return [f"model.{key}" for key, value in _model_block(config).items()
+            if key.split(".")[0] in names
+            and not (key.split(".")[0] in GROUPS and (isinstance(value, dict) or "." in key))]
 
 
 def upgrade_config(config: dict) -> dict:
     """A config with flat `model:` settings (`flat_keys`) rewritten into the groups, the
     rest unchanged; dotted keys become nested ones under `model:`."""
     out = {k: v for k, v in config.items() if not k.startswith("model.") and k != "model"}
-    model = dict(config.get("model") or {})
-    for key, value in config.items():
-        if key.startswith("model."):
-            model[key[len("model."):]] = value
-    flat = {k: v for k, v in model.items() if "." not in k}
-    for k, v in grouped(flat).items():
+    model = _model_block(config)
+    new = out.setdefault("model", {})
+    for k, v in grouped({k: v for k, v in model.items() if "." not in k}).items():
         if isinstance(v, dict) and k in GROUPS:
-            out.setdefault("model", {}).setdefault(k, {}).update(v)
+            new.setdefault(k, {}).update(v)
         else:
-            out.setdefault("model", {})[k] = v
+            new[k] = v
     for k, v in model.items():  # already dotted inside model: (`encoder.name: x`)
         if "." in k:
             group, name = k.split(".", 1)
-            out.setdefault("model", {}).setdefault(group, {})[name] = v
+            new.setdefault(group, {})[name] = v
+    if not new:
+        del out["model"]
     return out

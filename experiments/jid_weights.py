@@ -59,27 +59,26 @@ def main() -> None:
     model = {k: v for k, v in cfg["model"].items() if k in NETWORK_KEYS}
     model.update(num_classes=dm.num_aux_classes, text_dim=encoder_dimension(data["text_encoder"]),
                  persons=data["persons"])
-    rows = []
+    untrained, trained = [], []
     for seed in range(a.seeds):
         torch.manual_seed(seed)
         net = CrossGLGNet(**model).train()  # epoch 0: training mode
         if net.jid is None:
             raise SystemExit("the config has no JID (guidance.g2l is off)")
-        rows.append((f"untrained, seed {seed}", weight_stats(net, batches)))
+        untrained.append((f"untrained, seed {seed}", weight_stats(net, batches)))
     for run in a.runs:
-        rows.append((f"trained: {Path(run).name}", weight_stats(load_inference_model(Path(run) / "checkpoints" / "last.ckpt"),
-                                                                batches)))
+        net = load_inference_model(Path(run) / "checkpoints" / "last.ckpt")
+        trained.append((f"trained: {Path(run).name}", weight_stats(net, batches)))
     print(f"V * k_out on {n} auxiliary recordings ({data['dataset']}); 1 = no re-weighting\n")
     print("| network | mean max abs(w - 1) | mean sd over joints | min w | max w |\n|---|---|---|---|---|")
-    for name, s in rows:
+    for name, s in untrained + trained:
         print(f"| {name} | {s['max_dev']:.3f} | {s['sd']:.3f} | {s['min']:.2f} | {s['max']:.2f} |")
-    for label, keep in (("untrained", lambda r: r.startswith("untrained")), ("trained", lambda r: r.startswith("trained"))):
-        sel = [s for name, s in rows if keep(name)]
-        if sel:
+    for label, rows in (("untrained", untrained), ("trained", trained)):
+        if rows:
+            sel = [s for _, s in rows]
             print(f"\n{label} ({len(sel)}): mean max abs(w - 1) {statistics.mean(s['max_dev'] for s in sel):.3f}, "
                   f"mean sd {statistics.mean(s['sd'] for s in sel):.3f}, "
                   f"w in [{min(s['min'] for s in sel):.2f}, {max(s['max'] for s in sel):.2f}]")
-
 
 if __name__ == "__main__":
     main()

@@ -63,7 +63,7 @@ def task_arguments(hparams: dict, version: int) -> dict:
         hp = grouped(hp)
         if "milestones" in hp.get("optimiser", {}) and hp["optimiser"]["milestones"] is None:
             del hp["optimiser"]["milestones"]  # versions 1-3 wrote None for the default
-    return {k: v for k, v in hp.items() if k in GROUPS or k in ("num_classes", "text_dim", "persons")}
+    return {k: v for k, v in hp.items() if k in GROUPS or k in NETWORK_KEYS}
 
 
 def network_arguments(hparams: dict, version: int) -> dict:
