@@ -20,6 +20,7 @@ def settings_of(config: dict) -> dict:
     return {"dataset": data.get("dataset"), "aux_classes": data.get("aux_classes"),
             "encoder": encoder.get("name"), "g2l": guidance.get("g2l"), "l2g": guidance.get("l2g"),
             "fusion": guidance.get("fusion"), "text_swap": guidance.get("text_swap"),
+            "jid_ramp_epochs": guidance.get("jid_ramp_epochs", 0.0),
             "descriptions": data.get("descriptions"), "protocol": data.get("protocol"),
             "distill": any(str(cb.get("class_path", "")).endswith("Distillation") for cb in callbacks),
             "seed": config.get("seed_everything"), "max_epochs": trainer.get("max_epochs")}

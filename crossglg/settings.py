@@ -52,6 +52,11 @@ class GuidanceConfig:
     cal_per_joint_scale: `L_cal` on `V * k` (project default) or on `k` (the paper's form).
     distill_temperature / distill_feature_weight: the optional distillation from the
         cross-modal branch (its weight is scheduled by `crossglg.callbacks.Distillation`).
+    jid_ramp_epochs: phase the JID's re-weighting in over this many epochs: the later
+        blocks' joints are weighted by `1 + a (V k_out - 1)`, `a` rising linearly from 0
+        at the first step to 1 (0 = full re-weighting from the first step, the paper's
+        form). `L_cal` trains the JID from the first step either way; must end before
+        the last epoch, so the saved network re-weights fully.
     """
 
     g2l: bool = True
@@ -67,6 +72,7 @@ class GuidanceConfig:
     cal_per_joint_scale: bool = True
     distill_temperature: float = 4.0
     distill_feature_weight: float = 1.0
+    jid_ramp_epochs: float = 0.0
 
 
 @dataclass

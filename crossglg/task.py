@@ -76,11 +76,32 @@ class CrossGLG(L.LightningModule):
         """The one-shot embedding `(N, C)`: encoder + JID, no text."""
         return self.net.embed(x)
 
+    def jid_mix_at(self, progress: float) -> float:
+        """The JID re-weighting's share after `progress` epochs (fractional):
+        `progress / guidance.jid_ramp_epochs`, at most 1; 1 without a ramp."""
+        ramp = self.net.guidance.jid_ramp_epochs
+        return 1.0 if ramp <= 0 else min(1.0, progress / ramp)
+
+    def on_fit_start(self) -> None:
+        ramp, last = self.net.guidance.jid_ramp_epochs, self.trainer.max_epochs
+        if self.net.jid is not None and ramp > 0 and last is not None and last >= 0 and ramp > last - 1:
+            raise ValueError(f"model.guidance.jid_ramp_epochs={ramp} must end by the last epoch's start "
+                             f"(at most trainer.max_epochs - 1 = {last - 1}), so the saved network re-weights fully")
+
+    def on_train_batch_start(self, batch, batch_idx) -> None:
+        if self.net.jid is not None:
+            self.net.jid_mix = self.jid_mix_at(self.current_epoch + batch_idx / max(1, self.trainer.num_training_batches))
+
+    def on_train_end(self) -> None:
+        self.net.jid_mix = 1.0
+
     def training_step(self, batch, batch_idx):
         parts = self.net.losses(batch["x"], batch["y"], self.joint_text, self.k_gt, self.distill_weight)
         self.log_dict({f"train/{k}": v for k, v in parts.items()}, prog_bar=False, on_epoch=True, on_step=False,
                       batch_size=len(batch["y"]), sync_dist=True)
         self.log("loss", parts["loss"], prog_bar=True, on_step=True, on_epoch=False, logger=False)
+        if self.net.guidance.jid_ramp_epochs > 0:
+            self.log("train/jid_mix", self.net.jid_mix, on_epoch=True, on_step=False, batch_size=len(batch["y"]))
         return parts["loss"]
 
     def configure_optimizers(self):

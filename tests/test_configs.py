@@ -61,8 +61,8 @@ def test_flat_model_settings_are_named_and_convert(tmp_path, capsys):
 def test_every_config_file_is_covered():
     files = {str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob("*.yaml")}
     overlays = {f"methods/{m}.yaml" for m in METHODS} | {"encoders/infogcn.yaml", "encoders/stgcn.yaml"}
-    overlays |= {"methods/crossglg_gathered.yaml", "text/utdmhad_templated.yaml", "text/utdmhad_purls.yaml",
-                 "encoders/infogcn_lite.yaml"}
+    overlays |= {"methods/crossglg_gathered.yaml", "methods/crossglg_jid_ramp.yaml", "text/utdmhad_templated.yaml",
+                 "text/utdmhad_purls.yaml", "encoders/infogcn_lite.yaml"}
     assert files == set(SETTINGS) | overlays | {"paper.yaml", "cpu.yaml"}
 
 
@@ -81,6 +81,9 @@ def test_text_guidance_overlays(capsys):
     assert (g["g2l"], g["l2g"], g["fusion"], g["text_swap"]) == (True, True, "gathered", 0.5)
     assert (CONFIGS.parent / cfg["data"]["descriptions"]).is_file()
     assert resolved(capsys, "utdmhad.yaml", "text/utdmhad_purls.yaml")["data"]["descriptions"].endswith(".json")
+    ramp = resolved(capsys, "utdmhad.yaml", "methods/crossglg_jid_ramp.yaml")["model"]["guidance"]
+    assert (ramp["fusion"], ramp["text_swap"], ramp["jid_ramp_epochs"]) == ("gathered", 0.5, 5)
+    assert resolved(capsys, "utdmhad.yaml")["model"]["guidance"]["jid_ramp_epochs"] == 0
 
 
 @pytest.mark.parametrize("setting", sorted(SETTINGS))

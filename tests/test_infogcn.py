@@ -65,6 +65,14 @@ def test_encoder_shapes_persons_and_jid_hook():
 
     enc.eval()
     assert torch.allclose(enc(x).pooled, enc(x, jid=Uniform()).pooled, atol=1e-6)
+    # the ramp's blend: share 0 is the unweighted encoder, 1 the full re-weighting
+    jid = JointImportance(16, 8)
+    torch.nn.init.normal_(jid.score[2].weight, std=3.0)  # far from uniform
+    plain, full = enc(x).pooled, enc(x, jid=jid).pooled
+    assert torch.allclose(enc(x, jid=jid, jid_mix=0.0).pooled, plain, atol=1e-6)
+    assert torch.equal(enc(x, jid=jid, jid_mix=1.0).pooled, full)
+    half = enc(x, jid=jid, jid_mix=0.5).pooled
+    assert (half - plain).abs().max() > 1e-3 and (half - full).abs().max() > 1e-3
 
 
 def test_ib_losses_on_a_constructed_case():

@@ -86,3 +86,23 @@ def test_cli_resume_across_a_milestone_restores_lr_momentum_and_weights(builtin_
     assert all(torch.equal(weights[k], saved["state_dict"][k]) for k in weights)
 
 
+
+
+def test_jid_ramp_phases_the_reweighting_in_and_saves_it_full(builtin_cache, tiny_encoder, tmp_path):
+    """`guidance.jid_ramp_epochs=2` over 3 epochs of 3 batches: the share is 0 at the
+    first step, rises by 1/6 a step to 1 at epoch 2, and the network leaves fit at 1. A
+    ramp that would not end before the last epoch is refused before training."""
+    seen = []
+
+    class Record(L.Callback):
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+            seen.append(pl_module.net.jid_mix)
+
+    dm = datamodule(builtin_cache, tiny_encoder, tmp_path)
+    m = model(dm, jid_ramp_epochs=2)
+    trainer(tmp_path, max_epochs=3, callbacks=[Record()], limit_val_batches=0).fit(m, dm)
+    assert seen == pytest.approx([0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1, 1, 1])
+    assert m.net.jid_mix == 1.0 and m.jid_mix_at(0.0) == 0.0
+    assert model(dm).jid_mix_at(0.0) == 1.0  # no ramp: the paper's full re-weighting from the start
+    with pytest.raises(ValueError, match=r"jid_ramp_epochs=3(\.0)? must end.*max_epochs - 1 = 2"):
+        trainer(tmp_path, max_epochs=3, limit_val_batches=0).fit(model(dm, jid_ramp_epochs=3), dm)

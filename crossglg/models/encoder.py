@@ -56,10 +56,13 @@ class SkeletonEncoder(nn.Module):
         joints and channels) overrides this."""
         return self.stem(rearrange(x, "n c t v m -> (n m) c t v"))
 
-    def forward(self, x: torch.Tensor, jid: nn.Module | None = None, jid_after: int = 5) -> EncoderOutput:
+    def forward(self, x: torch.Tensor, jid: nn.Module | None = None, jid_after: int = 5,
+                jid_mix: float = 1.0) -> EncoderOutput:
         """`x (N, C, T, V, M)`. With `jid`, the JID reads the features after block
         `jid_after` (1-based) and its `k_out (N, V)` re-weights the joints of every
-        later block by `V * k_out` (uniform importance = identity)."""
+        later block by `V * k_out` (uniform importance = identity); `jid_mix` in [0, 1]
+        blends that with the identity, `1 + jid_mix (V k_out - 1)` (the ramp of
+        `GuidanceConfig.jid_ramp_epochs`; 0 leaves the blocks unweighted)."""
         n, _, _, v, m = x.shape
         h = self.embed_input(x)
         feats, k_out, weight = [], None, None
@@ -68,7 +71,8 @@ class SkeletonEncoder(nn.Module):
             feats.append(h)
             if jid is not None and i == jid_after:
                 k_out = jid(joint_tokens(h, m))
-                weight = torch.repeat_interleave(v * k_out, m, dim=0)
+                w = v * k_out if jid_mix == 1.0 else 1.0 + jid_mix * (v * k_out - 1.0)
+                weight = torch.repeat_interleave(w, m, dim=0)
         pooled = reduce(h, "(n m) c t v -> n c", "mean", m=m)
         return EncoderOutput(pooled, feats, joint_tokens(h, m), k_out)
 

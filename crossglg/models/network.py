@@ -43,6 +43,7 @@ class CrossGLGNet(nn.Module):
         self.classifier_config = c
         self.jid_after, self.head_kind, self.embedding = g.jid_after, c.kind, c.embedding
         self.text_dim = text_dim
+        self.jid_mix = 1.0  # the JID re-weighting's share; the task ramps it (GuidanceConfig.jid_ramp_epochs)
         enc_args = dict(enc.args)
         if "num_persons" in inspect.signature(encoder_class(enc.name)).parameters:
             enc_args.setdefault("num_persons", persons)
@@ -74,7 +75,7 @@ class CrossGLGNet(nn.Module):
     def forward(self, x: torch.Tensor) -> EncoderOutput:
         """Text-free branch: `x (N, C, T, V, M)` -> EncoderOutput (pooled `(N, C)`,
         joint tokens `(N, V, C)`, `k_out (N, V)` or None)."""
-        return self.encoder(x, jid=self.jid, jid_after=self.jid_after)
+        return self.encoder(x, jid=self.jid, jid_after=self.jid_after, jid_mix=self.jid_mix)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """The one-shot embedding `(N, C)`: encoder + JID, no text."""
