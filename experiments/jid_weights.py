@@ -80,5 +80,6 @@ def main() -> None:
                   f"mean sd {statistics.mean(s['sd'] for s in sel):.3f}, "
                   f"w in [{min(s['min'] for s in sel):.2f}, {max(s['max'] for s in sel):.2f}]")
 
+
 if __name__ == "__main__":
     main()

@@ -5,13 +5,15 @@ result lines on the console; and what `predict` leaves: `predictions.csv` and
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
 import torch
 
-from ..io import atomic_write_text
-from .oneshot import OneShotResult
+from ..io import atomic_save_npy, atomic_write_text
+from .oneshot import OneShotResult, cosine, exemplars_by_class
 
 
 def summary(stage: str, res: OneShotResult, epoch: int, exemplar_draws: int) -> dict:
@@ -84,12 +86,6 @@ def write_predictions(out: Path, feats: torch.Tensor, y: torch.Tensor, ex: torch
     `out/embeddings.npy` `(N, C)` in the same row order, both atomically; and the line
     that says where they are. `feats (N, C)`, `y (N,)` novel-class positions, `ex (N,)`
     bool, `names` per row, `classes` the novel classes' names."""
-    import csv
-    import io
-
-    from ..io import atomic_save_npy
-    from .oneshot import cosine, exemplars_by_class
-
     out.mkdir(parents=True, exist_ok=True)
     ex_rows = exemplars_by_class(y, ex)
     best, nearest = cosine(feats, feats[ex_rows]).max(1)
