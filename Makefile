@@ -3,7 +3,7 @@ VENV ?= .venv
 # (a stock Debian/Ubuntu Python refuses system-wide installs, PEP 668) and every target uses it.
 PYTHON ?= $(if $(VIRTUAL_ENV),python,$(VENV)/bin/python)
 
-.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-val composed
+.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-val utdmhad-val-length composed
 
 install:
 	@if [ "$(PYTHON)" = "$(VENV)/bin/python" ] && [ ! -x "$(PYTHON)" ]; then python3 -m venv $(VENV); fi
@@ -46,6 +46,13 @@ utdmhad-text-sources: utdmhad-text
 utdmhad-val:
 	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_val.yaml
 	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_val --baseline crossglg_gathered --out results/utdmhad_val.md
+
+# Training length and stopping point as sources of variance, on the same split: the plain
+# and CrossGLG rows at twice the budget (configs/schedules/long.yaml), validated every
+# epoch, paired by seed with their 15-epoch runs in utdmhad_val.
+utdmhad-val-length:
+	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_val_length.yaml
+	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_val results/sweeps/utdmhad_val_length --baseline plain@15ep --out results/utdmhad_val_length.md
 
 DATA ?= data
 SWEEPS ?= ntu120_oneshot ntu60_oneshot pkummd2_oneshot ntu120_distill

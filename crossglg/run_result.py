@@ -1,6 +1,7 @@
 """A run's `result.json`: what every `fit` (and `test`) writes into its run folder,
 and the only file that sweeps and tables read. It holds the one-shot summary
-(top-1, exemplar-averaged top-1, floor, per class, probe), the settings the run
+(top-1, exemplar-averaged top-1, floor, per class, probe; after `fit`, the learning
+`curve`: top-1 and exemplar-averaged top-1 at every validation), the settings the run
 actually used (from the resolved config), the seed and the code's commit."""
 
 from __future__ import annotations

@@ -56,6 +56,10 @@ class CrossGLG(L.LightningModule):
         self.register_buffer("joint_text", None, persistent=False)  # (A, V, D), set by connect
         self.register_buffer("k_gt", None, persistent=False)  # (A, V)
         self.results: dict[str, OneShotResult] = {}  # filled by OneShotEvaluation
+        #: the learning curve: one `{epoch, top1, exemplar_avg_top1}` per validation during
+        #: fit (OneShotEvaluation appends); kept in checkpoints, so a resumed run keeps it
+        self.curve: list[dict] = []
+        self._resume_rng = None  # torch's RNG state from a checkpoint, applied when the resumed fit starts
 
     def connect(self, text) -> None:
         """Give the task the auxiliary classes' text (`text.features.TextFeatures`:
@@ -134,10 +138,26 @@ class CrossGLG(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["crossglg_version"] = CHECKPOINT_VERSION
+        checkpoint["crossglg_curve"] = list(self.curve)
+        checkpoint["crossglg_rng"] = {"cpu": torch.get_rng_state(),
+                                      "cuda": torch.cuda.get_rng_state() if torch.cuda.is_initialized() else None}
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         version = checkpoint.get("crossglg_version", CHECKPOINT_VERSION)
         checkpoint["state_dict"] = upgrade_state_dict(checkpoint["state_dict"], version)
+        self.curve = list(checkpoint.get("crossglg_curve", []))
+        self._resume_rng = checkpoint.get("crossglg_rng")
+
+    def on_train_start(self) -> None:
+        """A resumed fit continues torch's random stream (dropout, the text swap) where the
+        checkpoint left it, after the sanity check, so that with the data order (seeded per
+        epoch by the samplers) a resumed run trains exactly as one that never stopped. Under
+        DDP every rank takes rank 0's state."""
+        rng, self._resume_rng = self._resume_rng, None
+        if rng is not None:
+            torch.set_rng_state(rng["cpu"])
+            if rng["cuda"] is not None and self.device.type == "cuda":
+                torch.cuda.set_rng_state(rng["cuda"], self.device)
 
 
 def load_task(path: str | Path, map_location: str = "cpu") -> CrossGLG:

@@ -78,7 +78,10 @@ class CrossGLGCLI(LightningCLI):
         if res is None or not self.trainer.is_global_zero:
             return
         draws = self.model.evaluation.exemplar_draws
-        write_result(self.trainer.default_root_dir, summary(stage, res, self.trainer.current_epoch, draws), self.config[self.subcommand].as_dict())
+        record = summary(stage, res, self.trainer.current_epoch, draws)
+        if stage == "validate":
+            record["curve"] = list(self.model.curve)
+        write_result(self.trainer.default_root_dir, record, self.config[self.subcommand].as_dict())
 
     def _parse_ckpt_path(self) -> None:
         """LightningCLI applies a `--ckpt_path` checkpoint's hyper-parameters to the config

@@ -5,11 +5,14 @@
 
 Reads every `<sweep>/<run>/result.json` (written by `python -m crossglg sweep`); a
 run's row is its `config` parameter (the overlay's file stem), its seed is
-`seed_everything` (`<overlay>@<encoder>` when the runs use several encoders). For each row: per-seed exemplar-averaged top-1 (the number that
+`seed_everything` (`<overlay>@<encoder>` when the runs use several encoders, and
+`@<N>ep` after it when they train for different numbers of epochs). For each row: per-seed exemplar-averaged top-1 (the number that
 decides, mean over random exemplar draws), the protocol's fixed-exemplar top-1 (the
 headline), and the paired difference to the baseline over the seeds both have, with
 its 95 % interval (Student t and paired bootstrap). Also the text-leak probe and the
-JID's mass on the key joints, where the run has them.
+JID's mass on the key joints, where the run has them. Where the runs validated after
+every epoch (result.json's `curve`), how far the result moves over the last
+`--last` validations (the stopping point as a source of variance).
 """
 
 from __future__ import annotations
@@ -29,27 +32,35 @@ from crossglg.models.encoder import ENCODER_ALIASES  # noqa: E402
 
 def load(roots: list[Path]) -> dict[str, dict[int, dict]]:
     """Rows by method overlay (`config` stem), then seed. When the runs use more than
-    one encoder, a row is `<overlay>@<encoder>` (e.g. `plain@infogcn`)."""
+    one encoder, a row is `<overlay>@<encoder>` (e.g. `plain@infogcn`); when they train
+    for different numbers of epochs, `@<N>ep` follows (e.g. `plain@15ep`)."""
     runs = []
     for root in roots:
         for f in sorted(root.glob("*/result.json")):
             r = json.loads(f.read_text())
-            p = r.get("params", {})
-            enc = (r.get("settings") or {}).get("encoder")
+            p, settings = r.get("params", {}), r.get("settings") or {}
+            enc = settings.get("encoder")
             runs.append((Path(str(p.get("config", "default"))).stem, int(p.get("seed_everything", 0)),
-                         ENCODER_ALIASES.get(enc, enc), r))
-    several = len({enc for *_, enc, _ in runs}) > 1
+                         ENCODER_ALIASES.get(enc, enc), settings.get("max_epochs"), r))
+    encoders, lengths = len({r[2] for r in runs}) > 1, len({r[3] for r in runs}) > 1
     rows: dict[str, dict[int, dict]] = defaultdict(dict)
-    for row, seed, enc, r in runs:
-        rows[f"{row}@{enc}" if several else row][seed] = r
+    for row, seed, enc, epochs, r in runs:
+        rows[row + (f"@{enc}" if encoders else "") + (f"@{epochs}ep" if lengths else "")][seed] = r
     return rows
+
+
+def stopping_spread(run: dict, last: int) -> float | None:
+    """The sd of the exemplar-averaged top-1 over a run's last `last` validations
+    (result.json's `curve`); None where the curve is shorter."""
+    points = [p["exemplar_avg_top1"] for p in run.get("curve") or [] if p.get("exemplar_avg_top1") is not None]
+    return statistics.stdev(points[-last:]) if last > 1 and len(points) >= last else None
 
 
 def _fmt(v) -> str:
     return "-" if v is None else f"{v:.3f}"
 
 
-def table(rows: dict[str, dict[int, dict]], baseline: str) -> str:
+def table(rows: dict[str, dict[int, dict]], baseline: str, last: int = 3) -> str:
     if baseline not in rows:
         raise SystemExit(f"no runs of the baseline row {baseline!r} (rows: {', '.join(rows)})")
     seeds = sorted({s for r in rows.values() for s in r})
@@ -84,14 +95,17 @@ def table(rows: dict[str, dict[int, dict]], baseline: str) -> str:
         fl = next((r for r in runs.values() if r.get("floor") is not None), {})
         out.append(f"| {name} | {probe} | {mass} | {_fmt(fl.get('floor'))} ({_fmt(fl.get('floor_exemplar_avg'))}) |")
     out += ["", "## Where the variance comes from (per row)", "",
-            "| row | sd over exemplar draws (within a checkpoint) | sd over seeds, exemplar-averaged | sd over seeds, protocol exemplars |",
-            "|---|---|---|---|"]
+            "| row | sd over exemplar draws (within a checkpoint) | sd over seeds, exemplar-averaged | "
+            f"sd over seeds, protocol exemplars | sd over the last {last} epochs (within a run) |",
+            "|---|---|---|---|---|"]
     for name, runs in rows.items():
         within = [r["exemplar_avg_std"] for r in runs.values() if r.get("exemplar_avg_std") is not None]
         avg = [r["exemplar_avg_top1"] for r in runs.values()]
         top = [r["top1"] for r in runs.values()]
+        stops = [v for v in (stopping_spread(r, last) for r in runs.values()) if v is not None]
         sd = (lambda v: f"{statistics.stdev(v):.3f}" if len(v) > 1 else "-")
-        out.append(f"| {name} | {statistics.mean(within):.3f} | {sd(avg)} | {sd(top)} |" if within else f"| {name} | - | {sd(avg)} | {sd(top)} |")
+        mean = (lambda v: f"{statistics.mean(v):.3f}" if v else "-")
+        out.append(f"| {name} | {mean(within)} | {sd(avg)} | {sd(top)} | {mean(stops)} |")
     return "\n".join(out) + "\n"
 
 
@@ -100,8 +114,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("sweeps", nargs="+", type=Path)
     ap.add_argument("--baseline", default="plain")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--last", type=int, default=3, help="validations at the end of a run's curve for the stopping-point sd")
     a = ap.parse_args(argv)
-    text = table(load(a.sweeps), a.baseline)
+    text = table(load(a.sweeps), a.baseline, a.last)
     if a.out:
         atomic_write_text(a.out, text)
     print(text)

@@ -62,7 +62,7 @@ def test_every_config_file_is_covered():
     files = {str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob("*.yaml")}
     overlays = {f"methods/{m}.yaml" for m in METHODS} | {"encoders/infogcn.yaml", "encoders/stgcn.yaml"}
     overlays |= {"methods/crossglg_gathered.yaml", "methods/crossglg_jid_ramp.yaml", "text/utdmhad_templated.yaml",
-                 "text/utdmhad_purls.yaml", "encoders/infogcn_lite.yaml"}
+                 "text/utdmhad_purls.yaml", "encoders/infogcn_lite.yaml", "schedules/long.yaml"}
     assert files == set(SETTINGS) | overlays | {"paper.yaml", "cpu.yaml"}
 
 
@@ -84,6 +84,14 @@ def test_text_guidance_overlays(capsys):
     ramp = resolved(capsys, "utdmhad.yaml", "methods/crossglg_jid_ramp.yaml")["model"]["guidance"]
     assert (ramp["fusion"], ramp["text_swap"], ramp["jid_ramp_epochs"]) == ("gathered", 0.5, 5)
     assert resolved(capsys, "utdmhad.yaml")["model"]["guidance"]["jid_ramp_epochs"] == 0
+
+
+def test_long_schedule_doubles_the_budget_at_the_same_fractions(capsys):
+    short, long = resolved(capsys, "utdmhad.yaml"), resolved(capsys, "utdmhad.yaml", "schedules/long.yaml")
+    assert (short["trainer"]["max_epochs"], short["model"]["optimiser"]["milestones"]) == (15, [11, 14])
+    assert (long["trainer"]["max_epochs"], long["model"]["optimiser"]["milestones"]) == (30, [22, 28])
+    assert long["trainer"]["check_val_every_n_epoch"] == 1
+    assert long["model"]["optimiser"]["lr"] == short["model"]["optimiser"]["lr"]
 
 
 @pytest.mark.parametrize("setting", sorted(SETTINGS))

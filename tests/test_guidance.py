@@ -149,7 +149,7 @@ def test_paired_table_reads_result_files(tmp_path):
             d.mkdir(parents=True)
             (d / "result.json").write_text(json.dumps({
                 "params": {"seed_everything": seed, "config": f"configs/methods/{row}.yaml"},
-                "top1": a - 0.01, "exemplar_avg_top1": a, "exemplar_avg_std": 0.05, "floor": 0.6,
+                "settings": {"max_epochs": 15}, "top1": a - 0.01, "exemplar_avg_top1": a, "exemplar_avg_std": 0.05, "floor": 0.6,
                 "floor_exemplar_avg": 0.7, "leak_probe": {"own": 1.0, "shuffled": 0.1, "zero": 0.05}}))
     text = paired.table(paired.load([tmp_path / "sweep"]), "plain")
     line = next(ln for ln in text.splitlines() if ln.startswith("| crossglg_gathered | 3 |"))
@@ -158,6 +158,22 @@ def test_paired_table_reads_result_files(tmp_path):
     assert "| crossglg_gathered | 1.000 / 0.100 / 0.050 |" in text
     with pytest.raises(SystemExit, match="baseline"):
         paired.table(paired.load([tmp_path / "sweep"]), "nothing")
+
+    # a second sweep trains 30 epochs and validates every epoch: rows split by length, and
+    # the curve's last 3 points give the stopping-point spread (sd of 0.80, 0.82, 0.84 = 0.02)
+    for seed in range(3):
+        d = tmp_path / "long" / f"seed_everything={seed},config=plain"
+        d.mkdir(parents=True)
+        curve = [{"epoch": e, "top1": 0.5, "exemplar_avg_top1": a} for e, a in enumerate([0.1, 0.80, 0.82, 0.84])]
+        (d / "result.json").write_text(json.dumps({
+            "params": {"seed_everything": seed, "config": "configs/methods/plain.yaml"}, "settings": {"max_epochs": 30},
+            "top1": 0.83, "exemplar_avg_top1": 0.84, "exemplar_avg_std": 0.05, "curve": curve}))
+    rows = paired.load([tmp_path / "sweep", tmp_path / "long"])
+    assert set(rows) == {"plain@15ep", "crossglg_gathered@15ep", "plain@30ep"}
+    text = paired.table(rows, "plain@15ep", last=3)
+    assert "| plain@30ep | 3 | 0.840 | +0.040 [" in text
+    assert "| plain@30ep | 0.050 | 0.000 | 0.000 | 0.020 |" in text
+    assert "| plain@15ep | 0.050 | 0.020 | 0.020 | - |" in text
 
 
 def test_other_class_partner():

@@ -88,6 +88,38 @@ def test_cli_resume_across_a_milestone_restores_lr_momentum_and_weights(builtin_
 
 
 
+def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, tmp_path):
+    """CrossGLG with the text swap and dropout (both draw from torch's random stream):
+    3 epochs straight, against 2 then `--ckpt_path` to 3. The weights at the end are
+    bit-identical, and `result.json`'s learning curve has every epoch's validation, the
+    resumed run's first two from its checkpoint."""
+    import json
+
+    from crossglg.train import run_lightning_cli
+
+    import helpers
+
+    def fit(root, epochs, *extra):
+        run_lightning_cli(["fit", "--config", "configs/demo.yaml", "--config", "configs/methods/crossglg_gathered.yaml",
+                           f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16", helpers.TINY_ARG,
+                           "--model.guidance.jid_hidden=8", "--trainer.logger=false",
+                           "--trainer.limit_train_batches=3", "--trainer.check_val_every_n_epoch=1",
+                           "--model.evaluation.plots=false", "--model.evaluation.exemplar_draws=20",
+                           f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false",
+                           f"--trainer.max_epochs={epochs}", *extra])
+        return torch.load(root / "checkpoints" / "last.ckpt", weights_only=True), json.loads((root / "result.json").read_text())
+
+    straight, straight_result = fit(tmp_path / "a", 3)
+    fit(tmp_path / "b", 2)
+    resumed, resumed_result = fit(tmp_path / "b", 3, f"--ckpt_path={tmp_path / 'b' / 'checkpoints' / 'last.ckpt'}")
+    assert straight["state_dict"].keys() == resumed["state_dict"].keys()
+    assert all(torch.equal(straight["state_dict"][k], resumed["state_dict"][k]) for k in straight["state_dict"])
+    assert [p["epoch"] for p in straight_result["curve"]] == [0, 1, 2]
+    assert resumed_result["curve"] == straight_result["curve"]
+    last = straight_result["curve"][-1]
+    assert last["top1"] == straight_result["top1"] and last["exemplar_avg_top1"] == straight_result["exemplar_avg_top1"]
+
+
 def test_jid_ramp_phases_the_reweighting_in_and_saves_it_full(builtin_cache, tiny_encoder, tmp_path):
     """`guidance.jid_ramp_epochs=2` over 3 epochs of 3 batches: the share is 0 at the
     first step, rises by 1/6 a step to 1 at epoch 2, and the network leaves fit at 1. A

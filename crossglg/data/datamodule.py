@@ -158,13 +158,21 @@ class SkeletonDataModule(L.LightningDataModule):
         """The auxiliary-class training samples with the evaluation transform (for the
         base-class statistics of distribution calibration)."""
         ds = SkeletonDataset(self.cache, self.train_set.indices, self.train_set.targets, self.eval_transform)
-        return DataLoader(ds, batch_size=self.hparams.eval_batch_size, num_workers=self.hparams.num_workers)
+        return DataLoader(ds, batch_size=self.hparams.eval_batch_size, num_workers=self.hparams.num_workers,
+                          generator=self._generator())
 
     # -- loaders ------------------------------------------------------------------
+    def _generator(self) -> torch.Generator:
+        """A loader's own generator for the seed each iterator draws (the samplers seed
+        the order and the augmentation themselves), so that loaders never draw from torch's
+        global stream: that stream is the model's (dropout, text swap), and a resumed fit
+        restores it exactly."""
+        return torch.Generator().manual_seed(self.hparams.seed)
+
     def _loader(self, dataset, **kw) -> DataLoader:
         h = self.hparams
         return DataLoader(dataset, num_workers=h.num_workers, persistent_workers=h.num_workers > 0,
-                          pin_memory=torch.cuda.is_available(), **kw)
+                          pin_memory=torch.cuda.is_available(), generator=self._generator(), **kw)
 
     def train_dataloader(self) -> DataLoader:
         h = self.hparams

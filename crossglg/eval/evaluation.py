@@ -124,6 +124,9 @@ class OneShotEvaluation(L.Callback):
                 metrics[f"{stage}/calibrated_top1"] = res.calibrated_top1
         pl_module.log_dict(metrics, rank_zero_only=True)
         pl_module.results[stage] = res
+        if stage == "validate" and trainer.state.fn == "fit" and not trainer.sanity_checking:
+            point = {"epoch": trainer.current_epoch, "top1": res.top1, "exemplar_avg_top1": res.exemplar_avg_top1}
+            pl_module.curve = [p for p in pl_module.curve if p["epoch"] != point["epoch"]] + [point]
         out_dir = Path(trainer.log_dir or trainer.default_root_dir)  # a collective under DDP: every rank
         if trainer.is_global_zero:
             names = dm.novel_class_names() if dm is not None else [str(i) for i in range(res.num_classes)]
