@@ -3,7 +3,7 @@ VENV ?= .venv
 # (a stock Debian/Ubuntu Python refuses system-wide installs, PEP 668) and every target uses it.
 PYTHON ?= $(if $(VIRTUAL_ENV),python,$(VENV)/bin/python)
 
-.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-val utdmhad-val-length composed
+.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-val utdmhad-val-length utdmhad-length composed
 
 install:
 	@if [ "$(PYTHON)" = "$(VENV)/bin/python" ] && [ ! -x "$(PYTHON)" ]; then python3 -m venv $(VENV); fi
@@ -52,7 +52,12 @@ utdmhad-val:
 # epoch, paired by seed with their 15-epoch runs in utdmhad_val.
 utdmhad-val-length:
 	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_val_length.yaml
-	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_val results/sweeps/utdmhad_val_length --baseline plain@15ep --out results/utdmhad_val_length.md
+	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_val results/sweeps/utdmhad_val_length --baseline plain@15ep --out results/utdmhad_val_length.md --curves results/utdmhad_val_length.png
+
+# The test protocol's plain and CrossGLG rows (utdmhad_encoders) at the same doubled budget.
+utdmhad-length:
+	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_length.yaml
+	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_encoders results/sweeps/utdmhad_length --baseline plain@15ep --out results/utdmhad_length.md --curves results/utdmhad_length.png
 
 DATA ?= data
 SWEEPS ?= ntu120_oneshot ntu60_oneshot pkummd2_oneshot ntu120_distill

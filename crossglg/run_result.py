@@ -1,7 +1,8 @@
 """A run's `result.json`: what every `fit` (and `test`) writes into its run folder,
 and the only file that sweeps and tables read. It holds the one-shot summary
-(top-1, exemplar-averaged top-1, floor, per class, probe; after `fit`, the learning
-`curve`: top-1 and exemplar-averaged top-1 at every validation), the settings the run
+(top-1, exemplar-averaged top-1, floor, per class, probe; the learning `curve`: top-1
+and exemplar-averaged top-1 of each epoch's validation during the fit, `epoch` 0-based
+like the summary's), the settings the run
 actually used (from the resolved config), the seed and the code's commit."""
 
 from __future__ import annotations

@@ -56,8 +56,9 @@ class CrossGLG(L.LightningModule):
         self.register_buffer("joint_text", None, persistent=False)  # (A, V, D), set by connect
         self.register_buffer("k_gt", None, persistent=False)  # (A, V)
         self.results: dict[str, OneShotResult] = {}  # filled by OneShotEvaluation
-        #: the learning curve: one `{epoch, top1, exemplar_avg_top1}` per validation during
-        #: fit (OneShotEvaluation appends); kept in checkpoints, so a resumed run keeps it
+        #: the learning curve: `{epoch, top1, exemplar_avg_top1}` of each epoch's (last)
+        #: validation during fit, `epoch` 0-based as in oneshot_validate.json
+        #: (OneShotEvaluation appends); kept in checkpoints, so a resumed run keeps it
         self.curve: list[dict] = []
         self._resume_rng = None  # torch's RNG state from a checkpoint, applied when the resumed fit starts
 
@@ -87,6 +88,8 @@ class CrossGLG(L.LightningModule):
         return 1.0 if ramp <= 0 else min(1.0, progress / ramp)
 
     def on_fit_start(self) -> None:
+        if self.trainer.ckpt_path is None:  # a fresh fit: nothing of a checkpoint loaded before carries over
+            self.curve, self._resume_rng = [], None
         ramp, last = self.net.guidance.jid_ramp_epochs, self.trainer.max_epochs
         if self.net.jid is not None and ramp > 0 and last is not None and last >= 0 and ramp > last - 1:
             raise ValueError(f"model.guidance.jid_ramp_epochs={ramp} must end by the last epoch's start "
@@ -151,8 +154,10 @@ class CrossGLG(L.LightningModule):
     def on_train_start(self) -> None:
         """A resumed fit continues torch's random stream (dropout, the text swap) where the
         checkpoint left it, after the sanity check, so that with the data order (seeded per
-        epoch by the samplers) a resumed run trains exactly as one that never stopped. Under
-        DDP every rank takes rank 0's state."""
+        epoch by the samplers) a resumed run trains as one that never stopped: bit-exactly
+        on CPU; on GPU as far as its kernels are deterministic (`trainer.deterministic`).
+        Under DDP every rank takes rank 0's state. A checkpoint written without CUDA leaves
+        a GPU's stream as seeded."""
         rng, self._resume_rng = self._resume_rng, None
         if rng is not None:
             torch.set_rng_state(rng["cpu"])

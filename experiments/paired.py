@@ -12,7 +12,8 @@ headline), and the paired difference to the baseline over the seeds both have, w
 its 95 % interval (Student t and paired bootstrap). Also the text-leak probe and the
 JID's mass on the key joints, where the run has them. Where the runs validated after
 every epoch (result.json's `curve`), how far the result moves over the last
-`--last` validations (the stopping point as a source of variance).
+`--last` validations (the stopping point as a source of variance); `--curves PNG` plots
+those rows' learning curves (mean and sd over seeds, with the floor).
 """
 
 from __future__ import annotations
@@ -45,15 +46,33 @@ def load(roots: list[Path]) -> dict[str, dict[int, dict]]:
     encoders, lengths = len({r[2] for r in runs}) > 1, len({r[3] for r in runs}) > 1
     rows: dict[str, dict[int, dict]] = defaultdict(dict)
     for row, seed, enc, epochs, r in runs:
-        rows[row + (f"@{enc}" if encoders else "") + (f"@{epochs}ep" if lengths else "")][seed] = r
+        rows[row + (f"@{enc}" if encoders else "") + (f"@{epochs or '?'}ep" if lengths else "")][seed] = r
     return rows
 
 
+def curve_points(run: dict) -> dict[int, float]:
+    """A run's learning curve (result.json's `curve`): `{epoch: exemplar-averaged top-1}`."""
+    return {p["epoch"]: p["exemplar_avg_top1"] for p in run.get("curve") or [] if p.get("exemplar_avg_top1") is not None}
+
+
 def stopping_spread(run: dict, last: int) -> float | None:
-    """The sd of the exemplar-averaged top-1 over a run's last `last` validations
-    (result.json's `curve`); None where the curve is shorter."""
-    points = [p["exemplar_avg_top1"] for p in run.get("curve") or [] if p.get("exemplar_avg_top1") is not None]
-    return statistics.stdev(points[-last:]) if last > 1 and len(points) >= last else None
+    """The sd of the exemplar-averaged top-1 over a run's last `last` validations, where
+    they are consecutive epochs; None otherwise (or where the curve is shorter)."""
+    points = sorted(curve_points(run).items())[-last:]
+    if last < 2 or len(points) < last or points[-1][0] - points[0][0] != last - 1:
+        return None
+    return statistics.stdev(v for _, v in points)
+
+
+def curves(rows: dict[str, dict[int, dict]]) -> dict[str, list[dict[int, float]]]:
+    """The rows whose runs have a learning curve of two points or more: per run,
+    `{epoch: exemplar-averaged top-1}`."""
+    out = {}
+    for name, runs in rows.items():
+        per_run = [c for c in (curve_points(r) for r in runs.values()) if len(c) > 1]
+        if per_run:
+            out[name] = per_run
+    return out
 
 
 def _fmt(v) -> str:
@@ -94,10 +113,12 @@ def table(rows: dict[str, dict[int, dict]], baseline: str, last: int = 3) -> str
         mass = f"{statistics.mean(a for a, _ in km):.3f} ({statistics.mean(b for _, b in km):.3f})" if km else "-"
         fl = next((r for r in runs.values() if r.get("floor") is not None), {})
         out.append(f"| {name} | {probe} | {mass} | {_fmt(fl.get('floor'))} ({_fmt(fl.get('floor_exemplar_avg'))}) |")
+    stopping = any(stopping_spread(r, last) is not None for runs in rows.values() for r in runs.values())
     out += ["", "## Where the variance comes from (per row)", "",
             "| row | sd over exemplar draws (within a checkpoint) | sd over seeds, exemplar-averaged | "
-            f"sd over seeds, protocol exemplars | sd over the last {last} epochs (within a run) |",
-            "|---|---|---|---|---|"]
+            "sd over seeds, protocol exemplars |" + (f" sd over the last {last} epochs' validations (within a run) |"
+                                                     if stopping else ""),
+            "|---|---|---|---|" + ("---|" if stopping else "")]
     for name, runs in rows.items():
         within = [r["exemplar_avg_std"] for r in runs.values() if r.get("exemplar_avg_std") is not None]
         avg = [r["exemplar_avg_top1"] for r in runs.values()]
@@ -105,7 +126,7 @@ def table(rows: dict[str, dict[int, dict]], baseline: str, last: int = 3) -> str
         stops = [v for v in (stopping_spread(r, last) for r in runs.values()) if v is not None]
         sd = (lambda v: f"{statistics.stdev(v):.3f}" if len(v) > 1 else "-")
         mean = (lambda v: f"{statistics.mean(v):.3f}" if v else "-")
-        out.append(f"| {name} | {mean(within)} | {sd(avg)} | {sd(top)} | {mean(stops)} |")
+        out.append(f"| {name} | {mean(within)} | {sd(avg)} | {sd(top)} |" + (f" {mean(stops)} |" if stopping else ""))
     return "\n".join(out) + "\n"
 
 
@@ -114,12 +135,23 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("sweeps", nargs="+", type=Path)
     ap.add_argument("--baseline", default="plain")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--curves", type=Path, default=None, help="write the rows' learning curves here (PNG)")
     ap.add_argument("--last", type=int, default=3, help="validations at the end of a run's curve for the stopping-point sd")
     a = ap.parse_args(argv)
-    text = table(load(a.sweeps), a.baseline, a.last)
+    rows = load(a.sweeps)
+    text = table(rows, a.baseline, a.last)
     if a.out:
         atomic_write_text(a.out, text)
     print(text)
+    if a.curves:
+        from crossglg.eval.plots import learning_curves_png
+
+        drawn = curves(rows)
+        if not drawn:
+            raise SystemExit("no run has a learning curve (result.json `curve`; validate every epoch to get one)")
+        floor = next((r["floor_exemplar_avg"] for runs in rows.values() for r in runs.values()
+                      if r.get("floor_exemplar_avg") is not None), None)
+        print(f"learning curves of {', '.join(drawn)}: {learning_curves_png(drawn, a.curves, ' + '.join(p.name for p in a.sweeps), floor)}")
 
 
 if __name__ == "__main__":

@@ -102,6 +102,9 @@ def test_setting_resolves(setting, capsys):
     assert cfg["trainer"]["default_root_dir"] == root
     assert cfg["trainer"]["logger"]["class_path"].endswith("WandbLogger")
     assert cfg["model"]["guidance"]["g2l"] and cfg["model"]["guidance"]["l2g"]
+    # last.ckpt after every epoch, not only after the (rare) validations: a crash loses one epoch at most
+    ckpt, = [c for c in cfg["trainer"]["callbacks"] if c["class_path"].endswith("ModelCheckpoint")]
+    assert ckpt["init_args"]["save_last"] and ckpt["init_args"]["save_on_train_epoch_end"]
     if dataset in ("ntu120", "ntu60", "pkummd2"):  # InfoGCN's recipe, through paper.yaml
         m, t, d = cfg["model"], cfg["trainer"], cfg["data"]
         o, g = m["optimiser"], m["guidance"]

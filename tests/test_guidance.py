@@ -174,6 +174,15 @@ def test_paired_table_reads_result_files(tmp_path):
     assert "| plain@30ep | 3 | 0.840 | +0.040 [" in text
     assert "| plain@30ep | 0.050 | 0.000 | 0.000 | 0.020 |" in text
     assert "| plain@15ep | 0.050 | 0.020 | 0.020 | - |" in text
+    assert "validations (within a run)" in text
+    assert "validations (within a run)" not in paired.table(paired.load([tmp_path / "sweep"]), "plain")
+    drawn = paired.curves(rows)
+    assert list(drawn) == ["plain@30ep"] and drawn["plain@30ep"][0] == {0: 0.1, 1: 0.80, 2: 0.82, 3: 0.84}
+    paired.main([str(tmp_path / "sweep"), str(tmp_path / "long"), "--baseline", "plain@15ep",
+                 "--curves", str(tmp_path / "curves.png")])
+    assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(SystemExit, match="no run has a learning curve"):
+        paired.main([str(tmp_path / "sweep"), "--curves", str(tmp_path / "none.png")])
 
 
 def test_other_class_partner():

@@ -120,6 +120,19 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
     assert last["top1"] == straight_result["top1"] and last["exemplar_avg_top1"] == straight_result["exemplar_avg_top1"]
 
 
+def test_a_fresh_fit_keeps_nothing_of_a_checkpoint_loaded_before(builtin_cache, tiny_encoder, tmp_path):
+    """A task that read a checkpoint (its curve and random state) and is then fitted
+    without `ckpt_path` starts a curve of its own and leaves torch's stream as seeded."""
+    dm = datamodule(builtin_cache, tiny_encoder, tmp_path)
+    m = model(dm)
+    m.on_load_checkpoint({"state_dict": m.state_dict(), "crossglg_curve": [{"epoch": 7, "top1": 0.0, "exemplar_avg_top1": 0.0}],
+                          "crossglg_rng": {"cpu": torch.get_rng_state(), "cuda": None}})
+    assert m.curve and m._resume_rng is not None
+    trainer(tmp_path, max_epochs=2, limit_train_batches=1).fit(m, dm)
+    assert [p["epoch"] for p in m.curve] == [0, 1] and m._resume_rng is None
+    assert m.curve[-1]["top1"] == m.results["validate"].top1
+
+
 def test_jid_ramp_phases_the_reweighting_in_and_saves_it_full(builtin_cache, tiny_encoder, tmp_path):
     """`guidance.jid_ramp_epochs=2` over 3 epochs of 3 batches: the share is 0 at the
     first step, rises by 1/6 a step to 1 at epoch 2, and the network leaves fit at 1. A

@@ -1,5 +1,5 @@
-"""Figures people would rather see than read: the one-shot confusion matrix and the
-joint-importance map of the JID."""
+"""Figures people would rather see than read: the one-shot confusion matrix, the
+joint-importance map of the JID, and the learning curves of a sweep's rows."""
 
 from __future__ import annotations
 
@@ -84,5 +84,30 @@ def importance_heatmap_png(matrix: np.ndarray, class_names: list[str], path: str
     ax.set_xticks(range(matrix.shape[1]), NTU_JOINTS[: matrix.shape[1]], rotation=70, ha="right", fontsize=7)
     ax.set_yticks(range(len(class_names)), class_names, fontsize=7)
     fig.colorbar(im, ax=ax, fraction=0.02)
+    ax.set_title(title, fontsize=9)
+    return save_png(fig, path)
+
+
+def learning_curves_png(rows: dict[str, list[dict[int, float]]], path: str | Path, title: str = "",
+                        floor: float | None = None) -> Path:
+    """One line per row: for each epoch, the mean over the row's runs (seeds) of the
+    exemplar-averaged top-1, with a band of +-1 sd over them. `rows`: name -> one
+    `{epoch: value}` per run; `floor` (no learning) as a dashed line."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, runs in rows.items():
+        epochs = sorted({e for run in runs for e in run})
+        vals = [np.array([run[e] for run in runs if e in run]) for e in epochs]
+        mean = np.array([v.mean() for v in vals])
+        sd = np.array([v.std(ddof=1) if len(v) > 1 else 0.0 for v in vals])
+        x = np.array(epochs) + 1  # epochs trained
+        ax.plot(x, mean, lw=1.5, marker="o", ms=2.5, label=f"{name} ({len(runs)} runs)")
+        ax.fill_between(x, mean - sd, mean + sd, alpha=0.2)
+    if floor is not None:
+        ax.axhline(floor, color="grey", ls="--", lw=1, label="floor (raw coordinates)")
+    ax.set_xlabel("epochs trained")
+    ax.set_ylabel("exemplar-averaged one-shot top-1")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     ax.set_title(title, fontsize=9)
     return save_png(fig, path)
