@@ -3,7 +3,7 @@ VENV ?= .venv
 # (a stock Debian/Ubuntu Python refuses system-wide installs, PEP 668) and every target uses it.
 PYTHON ?= $(if $(VIRTUAL_ENV),python,$(VENV)/bin/python)
 
-.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-val utdmhad-val-length utdmhad-length composed
+.PHONY: purls-utdmhad install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-val utdmhad-val-length utdmhad-length utdmhad-infogcn-sources composed
 
 install:
 	@if [ "$(PYTHON)" = "$(VENV)/bin/python" ] && [ ! -x "$(PYTHON)" ]; then python3 -m venv $(VENV); fi
@@ -36,8 +36,10 @@ utdmhad-text:
 	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_text.yaml
 	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_text --out results/utdmhad_text.md
 
-utdmhad-text-sources: utdmhad-text
+purls-utdmhad:
 	$(PYTHON) -m crossglg describe import purls ../shared/data/text/purls/supplements/gpt3_desc.xlsx --dataset utdmhad --out data/text/purls-utdmhad.json
+
+utdmhad-text-sources: utdmhad-text purls-utdmhad
 	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_text_sources.yaml
 	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_text results/sweeps/utdmhad_text_sources --out results/utdmhad_text_sources.md
 
@@ -58,6 +60,12 @@ utdmhad-val-length:
 utdmhad-length:
 	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_length.yaml
 	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_encoders results/sweeps/utdmhad_length --baseline plain@15ep --out results/utdmhad_length.md --curves results/utdmhad_length.png
+
+# The text table's other rows (PURLS' text, templated text, G2L, L2G) on the faithful
+# infogcn, paired by seed with utdmhad_encoders' plain and CrossGLG rows.
+utdmhad-infogcn-sources: purls-utdmhad
+	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_infogcn_sources.yaml
+	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_encoders results/sweeps/utdmhad_infogcn_sources --out results/utdmhad_infogcn_sources.md
 
 DATA ?= data
 SWEEPS ?= ntu120_oneshot ntu60_oneshot pkummd2_oneshot ntu120_distill

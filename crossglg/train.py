@@ -78,10 +78,7 @@ class CrossGLGCLI(LightningCLI):
         if res is None or not self.trainer.is_global_zero:
             return
         draws = self.model.evaluation.exemplar_draws
-        curve = list(self.model.curve)
-        # after fit the trainer's epoch counter is one past the last validated epoch
-        epoch = curve[-1]["epoch"] if stage == "validate" and curve else self.trainer.current_epoch
-        record = dict(summary(stage, res, epoch, draws), curve=curve)
+        record = dict(summary(stage, res, draws), curve=list(self.model.curve))
         write_result(self.trainer.default_root_dir, record, self.config[self.subcommand].as_dict())
 
     def _parse_ckpt_path(self) -> None:

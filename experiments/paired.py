@@ -113,7 +113,9 @@ def table(rows: dict[str, dict[int, dict]], baseline: str, last: int = 3) -> str
         mass = f"{statistics.mean(a for a, _ in km):.3f} ({statistics.mean(b for _, b in km):.3f})" if km else "-"
         fl = next((r for r in runs.values() if r.get("floor") is not None), {})
         out.append(f"| {name} | {probe} | {mass} | {_fmt(fl.get('floor'))} ({_fmt(fl.get('floor_exemplar_avg'))}) |")
-    stopping = any(stopping_spread(r, last) is not None for runs in rows.values() for r in runs.values())
+    stops = {name: [v for v in (stopping_spread(r, last) for r in runs.values()) if v is not None]
+             for name, runs in rows.items()}
+    stopping = any(stops.values())
     out += ["", "## Where the variance comes from (per row)", "",
             "| row | sd over exemplar draws (within a checkpoint) | sd over seeds, exemplar-averaged | "
             "sd over seeds, protocol exemplars |" + (f" sd over the last {last} epochs' validations (within a run) |"
@@ -123,10 +125,9 @@ def table(rows: dict[str, dict[int, dict]], baseline: str, last: int = 3) -> str
         within = [r["exemplar_avg_std"] for r in runs.values() if r.get("exemplar_avg_std") is not None]
         avg = [r["exemplar_avg_top1"] for r in runs.values()]
         top = [r["top1"] for r in runs.values()]
-        stops = [v for v in (stopping_spread(r, last) for r in runs.values()) if v is not None]
         sd = (lambda v: f"{statistics.stdev(v):.3f}" if len(v) > 1 else "-")
         mean = (lambda v: f"{statistics.mean(v):.3f}" if v else "-")
-        out.append(f"| {name} | {mean(within)} | {sd(avg)} | {sd(top)} |" + (f" {mean(stops)} |" if stopping else ""))
+        out.append(f"| {name} | {mean(within)} | {sd(avg)} | {sd(top)} |" + (f" {mean(stops[name])} |" if stopping else ""))
     return "\n".join(out) + "\n"
 
 

@@ -118,6 +118,7 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
     assert resumed_result["curve"] == straight_result["curve"]
     last = straight_result["curve"][-1]
     assert last["top1"] == straight_result["top1"] and last["exemplar_avg_top1"] == straight_result["exemplar_avg_top1"]
+    assert straight_result["epoch"] == resumed_result["epoch"] == last["epoch"] == 2
 
 
 def test_a_fresh_fit_keeps_nothing_of_a_checkpoint_loaded_before(builtin_cache, tiny_encoder, tmp_path):

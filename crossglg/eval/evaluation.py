@@ -95,6 +95,7 @@ class OneShotEvaluation(L.Callback):
         feats, y, _, ex, k_out = gather_in_order(pl_module, cat["embedding"].float(), cat["y"], cat["index"],
                                                  cat["exemplar"], cat["k_out"].float())
         res = evaluate_oneshot(feats, y, ex)
+        res.epoch = trainer.current_epoch
         metrics = {f"{stage}/oneshot_top1": res.top1}
         dm = trainer.datamodule
         final = stage == "test" or (not trainer.sanity_checking and trainer.max_epochs is not None
@@ -125,13 +126,13 @@ class OneShotEvaluation(L.Callback):
         pl_module.log_dict(metrics, rank_zero_only=True)
         pl_module.results[stage] = res
         if stage == "validate" and trainer.state.fn == "fit" and not trainer.sanity_checking:
-            point = {"epoch": trainer.current_epoch, "top1": res.top1, "exemplar_avg_top1": res.exemplar_avg_top1}
+            point = {"epoch": res.epoch, "top1": res.top1, "exemplar_avg_top1": res.exemplar_avg_top1}
             pl_module.curve = [p for p in pl_module.curve if p["epoch"] != point["epoch"]] + [point]
         out_dir = Path(trainer.log_dir or trainer.default_root_dir)  # a collective under DDP: every rank
         if trainer.is_global_zero:
             names = dm.novel_class_names() if dm is not None else [str(i) for i in range(res.num_classes)]
             write_artifacts(stage, res, out_dir, k_out, y, names,
-                            epoch=trainer.current_epoch, exemplar_draws=self.exemplar_draws,
+                            exemplar_draws=self.exemplar_draws,
                             plots=self.plots and final, loggers=trainer.loggers)
         return res
 

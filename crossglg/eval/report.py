@@ -16,9 +16,9 @@ from ..io import atomic_save_npy, atomic_write_text
 from .oneshot import OneShotResult, cosine, exemplars_by_class
 
 
-def summary(stage: str, res: OneShotResult, epoch: int, exemplar_draws: int) -> dict:
+def summary(stage: str, res: OneShotResult, exemplar_draws: int) -> dict:
     """The JSON record of one evaluation."""
-    return {"stage": stage, "epoch": epoch, "top1": res.top1, "queries": res.num_queries,
+    return {"stage": stage, "epoch": res.epoch, "top1": res.top1, "queries": res.num_queries,
             "classes": res.num_classes, "per_class": res.per_class, "calibrated_top1": res.calibrated_top1,
             "episode_mean": res.episode_mean, "episode_ci95": res.episode_ci95,
             "exemplar_avg_top1": res.exemplar_avg_top1, "exemplar_avg_std": res.exemplar_avg_std,
@@ -27,12 +27,12 @@ def summary(stage: str, res: OneShotResult, epoch: int, exemplar_draws: int) -> 
 
 
 def write_artifacts(stage: str, res: OneShotResult, out: Path, k_out: torch.Tensor, y: torch.Tensor,
-                    class_names: list[str], epoch: int, exemplar_draws: int, plots: bool = True,
+                    class_names: list[str], exemplar_draws: int, plots: bool = True,
                     loggers=()) -> None:
     """`out/oneshot_<stage>.json` always; with `plots`, `confusion_<stage>.png` and
     (when the model has a JID, `k_out (N, V)`) `joint_importance_<stage>.png`."""
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / f"oneshot_{stage}.json", json.dumps(summary(stage, res, epoch, exemplar_draws), indent=1))
+    atomic_write_text(out / f"oneshot_{stage}.json", json.dumps(summary(stage, res, exemplar_draws), indent=1))
     if not plots:
         return
     from .plots import confusion_png, importance_heatmap_png
