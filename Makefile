@@ -3,7 +3,7 @@ VENV ?= .venv
 # (a stock Debian/Ubuntu Python refuses system-wide installs, PEP 668) and every target uses it.
 PYTHON ?= $(if $(VIRTUAL_ENV),python,$(VENV)/bin/python)
 
-.PHONY: purls-utdmhad install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-val utdmhad-val-length utdmhad-length utdmhad-infogcn-sources composed
+.PHONY: purls-utdmhad install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-val utdmhad-val-length utdmhad-val-data-order utdmhad-length utdmhad-infogcn-sources composed
 
 install:
 	@if [ "$(PYTHON)" = "$(VENV)/bin/python" ] && [ ! -x "$(PYTHON)" ]; then python3 -m venv $(VENV); fi
@@ -55,6 +55,11 @@ utdmhad-val:
 utdmhad-val-length:
 	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_val_length.yaml
 	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_val results/sweeps/utdmhad_val_length --baseline plain@15ep --out results/utdmhad_val_length.md --curves results/utdmhad_val_length.png
+
+# The data order (data.seed) as a source of variance on the same split, at one seed_everything.
+utdmhad-val-data-order:
+	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_val_data_order.yaml
+	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_val_data_order --out results/utdmhad_val_data_order.md
 
 # The test protocol's plain and CrossGLG rows (utdmhad_encoders) at the same doubled budget.
 utdmhad-length:

@@ -25,7 +25,7 @@ def settings_of(config: dict) -> dict:
             "jid_ramp_epochs": guidance.get("jid_ramp_epochs", 0.0),
             "descriptions": data.get("descriptions"), "protocol": data.get("protocol"),
             "distill": any(str(cb.get("class_path", "")).endswith("Distillation") for cb in callbacks),
-            "seed": config.get("seed_everything"), "max_epochs": trainer.get("max_epochs")}
+            "seed": config.get("seed_everything"), "data_seed": data.get("seed"), "max_epochs": trainer.get("max_epochs")}
 
 
 def commit() -> str | None:

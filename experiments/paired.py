@@ -5,7 +5,8 @@
 
 Reads every `<sweep>/<run>/result.json` (written by `python -m crossglg sweep`); a
 run's row is its `config` parameter (the overlay's file stem), its seed is
-`seed_everything` (`<overlay>@<encoder>` when the runs use several encoders, and
+`seed_everything` and, where a sweep varies it, the data order's `data.seed` (a
+pair shares both; `<overlay>@<encoder>` when the runs use several encoders, and
 `@<N>ep` after it when they train for different numbers of epochs). For each row: per-seed exemplar-averaged top-1 (the number that
 decides, mean over random exemplar draws), the protocol's fixed-exemplar top-1 (the
 headline), and the paired difference to the baseline over the seeds both have, with
@@ -31,8 +32,16 @@ from crossglg.io import atomic_write_text  # noqa: E402
 from crossglg.models.encoder import ENCODER_ALIASES  # noqa: E402
 
 
-def load(roots: list[Path]) -> dict[str, dict[int, dict]]:
-    """Rows by method overlay (`config` stem), then seed. When the runs use more than
+Seed = tuple[int, int]  # (seed_everything: initial weights, dropout, text swap; data.seed: data order)
+
+
+def seed_label(seed: Seed) -> str:
+    return f"{seed[0]}" if seed[1] == 0 else f"{seed[0]}/data {seed[1]}"
+
+
+def load(roots: list[Path]) -> dict[str, dict[Seed, dict]]:
+    """Rows by method overlay (`config` stem), then seed (`(seed_everything, data.seed)`;
+    runs that predate `settings.data_seed` used data seed 0). When the runs use more than
     one encoder, a row is `<overlay>@<encoder>` (e.g. `plain@infogcn`); when they train
     for different numbers of epochs, `@<N>ep` follows (e.g. `plain@15ep`)."""
     runs = []
@@ -41,12 +50,19 @@ def load(roots: list[Path]) -> dict[str, dict[int, dict]]:
             r = json.loads(f.read_text())
             p, settings = r.get("params", {}), r.get("settings") or {}
             enc = settings.get("encoder")
-            runs.append((Path(str(p.get("config", "default"))).stem, int(p.get("seed_everything", 0)),
-                         ENCODER_ALIASES.get(enc, enc), settings.get("max_epochs"), r))
+            data_seed = p.get("data.seed", settings.get("data_seed")) or 0
+            runs.append((Path(str(p.get("config", "default"))).stem, (int(p.get("seed_everything", 0)), int(data_seed)),
+                         ENCODER_ALIASES.get(enc, enc), settings.get("max_epochs"), r, f.parent))
     encoders, lengths = len({r[2] for r in runs}) > 1, len({r[3] for r in runs}) > 1
-    rows: dict[str, dict[int, dict]] = defaultdict(dict)
-    for row, seed, enc, epochs, r in runs:
-        rows[row + (f"@{enc}" if encoders else "") + (f"@{epochs or '?'}ep" if lengths else "")][seed] = r
+    rows: dict[str, dict[Seed, dict]] = defaultdict(dict)
+    where: dict[tuple[str, Seed], Path] = {}
+    for row, seed, enc, epochs, r, run_dir in runs:
+        name = row + (f"@{enc}" if encoders else "") + (f"@{epochs or '?'}ep" if lengths else "")
+        if (name, seed) in where:
+            raise SystemExit(f"two runs of row {name!r} at seed {seed_label(seed)}: {where[name, seed]} and {run_dir} "
+                             "(compare sweeps that differ in encoder, length or seeds, or pass them separately)")
+        where[name, seed] = run_dir
+        rows[name][seed] = r
     return rows
 
 
@@ -64,7 +80,7 @@ def stopping_spread(run: dict, last: int) -> float | None:
     return statistics.stdev(v for _, v in points)
 
 
-def curves(rows: dict[str, dict[int, dict]]) -> dict[str, list[dict[int, float]]]:
+def curves(rows: dict[str, dict[Seed, dict]]) -> dict[str, list[dict[int, float]]]:
     """The rows whose runs have a learning curve of two points or more: per run,
     `{epoch: exemplar-averaged top-1}`."""
     out = {}
@@ -79,12 +95,12 @@ def _fmt(v) -> str:
     return "-" if v is None else f"{v:.3f}"
 
 
-def table(rows: dict[str, dict[int, dict]], baseline: str, last: int = 3) -> str:
+def table(rows: dict[str, dict[Seed, dict]], baseline: str, last: int = 3) -> str:
     if baseline not in rows:
         raise SystemExit(f"no runs of the baseline row {baseline!r} (rows: {', '.join(rows)})")
     seeds = sorted({s for r in rows.values() for s in r})
     out = ["## Per seed: exemplar-averaged top-1 (protocol exemplars' top-1 in brackets)", "",
-           "| row | " + " | ".join(f"seed {s}" for s in seeds) + " |", "|---|" + "---|" * len(seeds)]
+           "| row | " + " | ".join(f"seed {seed_label(s)}" for s in seeds) + " |", "|---|" + "---|" * len(seeds)]
     for name, runs in rows.items():
         cells = [f"{runs[s]['exemplar_avg_top1']:.3f} ({runs[s]['top1']:.3f})" if s in runs else "" for s in seeds]
         out.append(f"| {name} | " + " | ".join(cells) + " |")

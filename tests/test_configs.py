@@ -152,6 +152,7 @@ def test_fit_then_predict_through_the_cli(builtin_cache, tmp_path, capsys):
     assert result["top1"] == validated["top1"] and result["exemplar_avg_top1"] == validated["exemplar_avg_top1"]
     assert result["floor"] == validated["floor"] and result["seed"] == 0 and result["commit"]
     assert result["settings"]["g2l"] is True and result["settings"]["l2g"] is False
+    assert result["settings"]["data_seed"] == 0 and result["epoch"] == validated["epoch"] == 0
 
     # predict: the same checkpoint, every evaluation sample embedded and matched to its nearest exemplar
     run_lightning_cli(["predict", *common, "--trainer.logger=false", f"--ckpt_path={root / 'checkpoints' / 'last.ckpt'}"])

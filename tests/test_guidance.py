@@ -184,6 +184,22 @@ def test_paired_table_reads_result_files(tmp_path):
     with pytest.raises(SystemExit, match="no run has a learning curve"):
         paired.main([str(tmp_path / "sweep"), "--curves", str(tmp_path / "none.png")])
 
+    # a sweep over the data order (data.seed) at one seed_everything: pairs share both seeds
+    for data_seed, (a, b) in enumerate([(0.70, 0.75), (0.72, 0.71), (0.74, 0.80)]):
+        for row, acc in (("plain", a), ("crossglg_gathered", b)):
+            d = tmp_path / "order" / f"seed_everything=0,data.seed={data_seed},config={row}"
+            d.mkdir(parents=True)
+            (d / "result.json").write_text(json.dumps({
+                "params": {"seed_everything": 0, "data.seed": data_seed, "config": f"configs/methods/{row}.yaml"},
+                "settings": {"max_epochs": 15}, "top1": acc, "exemplar_avg_top1": acc}))
+    rows = paired.load([tmp_path / "order"])
+    assert sorted(rows["plain"]) == [(0, 0), (0, 1), (0, 2)]
+    text = paired.table(rows, "plain")
+    assert "| seed 0 | seed 0/data 1 | seed 0/data 2 |" in text
+    assert "| crossglg_gathered | 3 | 0.753 | +0.033 [" in text  # differences 0.05, -0.01, 0.06
+    with pytest.raises(SystemExit, match="two runs of row 'crossglg_gathered' at seed 0: "):
+        paired.load([tmp_path / "sweep", tmp_path / "order"])
+
 
 def test_other_class_partner():
     from crossglg.eval.probe import other_class_partner

@@ -25,6 +25,7 @@ def test_grid_expansion_and_command(tmp_path):
     assert cmd[8:] == ["m.yaml", f"--trainer.default_root_dir={tmp_path}", "--trainer.enable_progress_bar=false"]
     assert slug(grid[1]) == "config=demo,g2l=False,seed_everything=1"
     assert slug(grid[1], varying_keys(sweep)) == "g2l=False,seed_everything=1"
+    assert slug({"seed_everything": 0, "data.seed": 3}) == "seed_everything=0,data_seed=3"
     # an interrupted run resumes from its last checkpoint
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"")
