@@ -3,7 +3,7 @@ VENV ?= .venv
 # (a stock Debian/Ubuntu Python refuses system-wide installs, PEP 668) and every target uses it.
 PYTHON ?= $(if $(VIRTUAL_ENV),python,$(VENV)/bin/python)
 
-.PHONY: purls-utdmhad install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-val utdmhad-val-length utdmhad-val-data-order utdmhad-length utdmhad-infogcn-sources composed
+.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-val utdmhad-val-length utdmhad-val-data-order utdmhad-length utdmhad-infogcn-sources composed
 
 install:
 	@if [ "$(PYTHON)" = "$(VENV)/bin/python" ] && [ ! -x "$(PYTHON)" ]; then python3 -m venv $(VENV); fi
@@ -27,19 +27,20 @@ ablation-utdmhad:
 	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_ablation --out results/utdmhad_ablation.md
 
 # Encoder x method on UTD-MHAD (InfoGCN as published beside InfoGCN-lite), paired by seed.
-utdmhad-encoders:
+utdmhad-encoders: utdmhad-text
 	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_encoders.yaml
-	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_text results/sweeps/utdmhad_encoders --baseline plain@infogcn_lite --out results/utdmhad_encoders.md
+	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_text results/sweeps/utdmhad_encoders --baseline plain@infogcn --out results/utdmhad_encoders.md
 
 # The UTD-MHAD text-guidance table (resumable: finished runs are skipped, an interrupted one resumes).
 utdmhad-text:
 	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_text.yaml
 	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_text --out results/utdmhad_text.md
 
-purls-utdmhad:
-	$(PYTHON) -m crossglg describe import purls ../shared/data/text/purls/supplements/gpt3_desc.xlsx --dataset utdmhad --out data/text/purls-utdmhad.json
+# PURLS' published GPT-3 text of UTD-MHAD, imported once (configs/text/utdmhad_purls.yaml reads it).
+data/text/purls-utdmhad.json:
+	$(PYTHON) -m crossglg describe import purls ../shared/data/text/purls/supplements/gpt3_desc.xlsx --dataset utdmhad --out $@
 
-utdmhad-text-sources: utdmhad-text purls-utdmhad
+utdmhad-text-sources: utdmhad-text data/text/purls-utdmhad.json
 	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_text_sources.yaml
 	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_text results/sweeps/utdmhad_text_sources --out results/utdmhad_text_sources.md
 
@@ -52,7 +53,7 @@ utdmhad-val:
 # Training length and stopping point as sources of variance, on the same split: the plain
 # and CrossGLG rows at twice the budget (configs/schedules/long.yaml), validated every
 # epoch, paired by seed with their 15-epoch runs in utdmhad_val.
-utdmhad-val-length:
+utdmhad-val-length: utdmhad-val
 	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_val_length.yaml
 	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_val results/sweeps/utdmhad_val_length --baseline plain@15ep --out results/utdmhad_val_length.md --curves results/utdmhad_val_length.png
 
@@ -62,13 +63,13 @@ utdmhad-val-data-order:
 	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_val_data_order --out results/utdmhad_val_data_order.md
 
 # The test protocol's plain and CrossGLG rows (utdmhad_encoders) at the same doubled budget.
-utdmhad-length:
+utdmhad-length: utdmhad-encoders
 	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_length.yaml
 	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_encoders results/sweeps/utdmhad_length --baseline plain@15ep --out results/utdmhad_length.md --curves results/utdmhad_length.png
 
 # The text table's other rows (PURLS' text, templated text, G2L, L2G) on the faithful
 # infogcn, paired by seed with utdmhad_encoders' plain and CrossGLG rows.
-utdmhad-infogcn-sources: purls-utdmhad
+utdmhad-infogcn-sources: utdmhad-encoders data/text/purls-utdmhad.json
 	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_infogcn_sources.yaml
 	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_encoders results/sweeps/utdmhad_infogcn_sources --out results/utdmhad_infogcn_sources.md
 

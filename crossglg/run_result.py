@@ -1,5 +1,5 @@
-"""A run's `result.json`: what every `fit` (and `test`) writes into its run folder,
-and the only file that sweeps and tables read. It holds the one-shot summary
+"""A run's `result.json`: what every `fit` writes into its run folder (a `test` of the
+same run writes `result_test.json` beside it), and the only file that sweeps and tables read. It holds the one-shot summary
 (top-1, exemplar-averaged top-1, floor, per class, probe; the learning `curve`: top-1
 and exemplar-averaged top-1 of each epoch's validation during the fit, `epoch` 0-based
 like the summary's), the settings the run
@@ -39,9 +39,11 @@ def commit() -> str | None:
 
 
 def write_result(run_dir: str | Path, summary: dict, config: dict) -> Path:
-    """`<run_dir>/result.json`: the stage's summary, the settings, the seed and the commit."""
+    """`<run_dir>/result.json` (`result_test.json` for a test): the stage's summary, the
+    settings, the seed and the commit. A test never replaces the fit's record."""
     res = dict(summary, settings=settings_of(config), seed=config.get("seed_everything"), commit=commit())
-    return atomic_write_text(Path(run_dir) / "result.json", json.dumps(res, indent=1))
+    name = "result_test.json" if summary.get("stage") == "test" else "result.json"
+    return atomic_write_text(Path(run_dir) / name, json.dumps(res, indent=1))
 
 
 def read_result(run_dir: str | Path) -> dict:

@@ -43,15 +43,15 @@ def expand(sweep: dict) -> list[dict[str, object]]:
 def slug(params: dict, varying: set[str] | None = None) -> str:
     """A run's folder name: the values of the parameters the grid varies (all when
     `varying` is None), named by their last key (`model.encoder.name` by `encoder`), e.g.
-    `aux_classes=20,encoder=stgcn,g2l=False,l2g=True,seed_everything=1` (`data.seed` by
-    `data_seed`, apart from `seed_everything`)."""
+    `aux_classes=20,encoder=stgcn,g2l=False,l2g=True,seed_everything=1`; a `*.seed` key by
+    its whole path (`data.seed` by `data_seed`), apart from `seed_everything`."""
     parts = []
     for k, v in params.items():
         if k == "trainer.default_root_dir" or (varying is not None and k not in varying):
             continue
         v = Path(str(v)).stem if str(v).endswith(".yaml") else v
         name = k.removesuffix('.name').split('.')[-1]
-        parts.append(f"{k.replace('.', '_') if name == 'seed' else name}={v}")  # data.seed: data_seed
+        parts.append(f"{k.replace('.', '_') if name == 'seed' else name}={v}")
     return ",".join(parts).replace("/", "_") or "run"
 
 

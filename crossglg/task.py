@@ -61,6 +61,7 @@ class CrossGLG(L.LightningModule):
         #: (OneShotEvaluation appends); kept in checkpoints, so a resumed run keeps it
         self.curve: list[dict] = []
         self._resume_rng = None  # torch's RNG state from a checkpoint, applied when the resumed fit starts
+        self.checkpoint_epoch: int | None = None  # the epoch of the checkpoint loaded last (validate/test report it)
 
     def connect(self, text) -> None:
         """Give the task the auxiliary classes' text (`text.features.TextFeatures`:
@@ -150,6 +151,7 @@ class CrossGLG(L.LightningModule):
         checkpoint["state_dict"] = upgrade_state_dict(checkpoint["state_dict"], version)
         self.curve = list(checkpoint.get("crossglg_curve", []))
         self._resume_rng = checkpoint.get("crossglg_rng")
+        self.checkpoint_epoch = checkpoint.get("epoch")
 
     def on_train_start(self) -> None:
         """A resumed fit continues torch's random stream (dropout, the text swap) where the

@@ -62,7 +62,7 @@ class LogConfig(SaveConfigCallback):
 class CrossGLGCLI(LightningCLI):
     """LightningCLI with the data-to-model links, the run folder's defaults, and the
     run's `result.json` (`crossglg.run_result`) in the run folder
-    (`trainer.default_root_dir`) after `fit` and `test`."""
+    (`trainer.default_root_dir`) after `fit`, `result_test.json` after `test`."""
 
     def after_fit(self) -> None:
         self._write_result("validate")

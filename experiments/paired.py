@@ -3,11 +3,13 @@
     python experiments/paired.py results/sweeps/utdmhad_text [results/sweeps/utdmhad_text_sources ...]
         [--baseline plain] [--out results/utdmhad_text.md]
 
-Reads every `<sweep>/<run>/result.json` (written by `python -m crossglg sweep`); a
-run's row is its `config` parameter (the overlay's file stem), its seed is
-`seed_everything` and, where a sweep varies it, the data order's `data.seed` (a
-pair shares both; `<overlay>@<encoder>` when the runs use several encoders, and
-`@<N>ep` after it when they train for different numbers of epochs). For each row: per-seed exemplar-averaged top-1 (the number that
+Reads every `<sweep>/<run>/result.json` (written by `python -m crossglg sweep`). A
+run's row is its `config` parameter (the overlay's file stem): `<overlay>@<encoder>`
+when the runs use several encoders, then `@<N>ep` when they train for different
+numbers of epochs, then `@<sweep>` where two sweeps hold the same row at the same seed.
+A run's seed is `(seed_everything, data.seed)`: initial weights, dropout and text swap,
+then the data order (0 where the run predates `data_seed` in result.json); a pair
+shares both. For each row: per-seed exemplar-averaged top-1 (the number that
 decides, mean over random exemplar draws), the protocol's fixed-exemplar top-1 (the
 headline), and the paired difference to the baseline over the seeds both have, with
 its 95 % interval (Student t and paired bootstrap). Also the text-leak probe and the
@@ -35,32 +37,46 @@ from crossglg.models.encoder import ENCODER_ALIASES  # noqa: E402
 Seed = tuple[int, int]  # (seed_everything: initial weights, dropout, text swap; data.seed: data order)
 
 
-def seed_label(seed: Seed) -> str:
-    return f"{seed[0]}" if seed[1] == 0 else f"{seed[0]}/data {seed[1]}"
+def seed_label(seed: Seed, data: bool = False) -> str:
+    """`3`, or `3/data 1` with `data` (where the table's runs vary the data order)."""
+    return f"{seed[0]}/data {seed[1]}" if data else f"{seed[0]}"
 
 
 def load(roots: list[Path]) -> dict[str, dict[Seed, dict]]:
-    """Rows by method overlay (`config` stem), then seed (`(seed_everything, data.seed)`;
-    runs that predate `settings.data_seed` used data seed 0). When the runs use more than
-    one encoder, a row is `<overlay>@<encoder>` (e.g. `plain@infogcn`); when they train
-    for different numbers of epochs, `@<N>ep` follows (e.g. `plain@15ep`)."""
+    """Rows by method overlay (`config` stem), then seed (`(seed_everything, data.seed)`).
+    When the runs use more than one encoder, a row is `<overlay>@<encoder>` (e.g.
+    `plain@infogcn`); when they train for different numbers of epochs, `@<N>ep` follows
+    (e.g. `plain@15ep`); when two sweeps still hold the same row at the same seed, both
+    rows take `@<sweep folder>` (e.g. `plain@utdmhad_val`). Two runs of one row at one
+    seed in a single sweep are an error, as is a sweep folder without results."""
     runs = []
-    for root in roots:
-        for f in sorted(root.glob("*/result.json")):
+    for root in dict.fromkeys(Path(r).resolve() for r in roots):
+        files = sorted(root.glob("*/result.json"))
+        if not files:
+            raise SystemExit(f"{root}: no <run>/result.json here (run its sweep first: python -m crossglg sweep FILE)")
+        for f in files:
             r = json.loads(f.read_text())
             p, settings = r.get("params", {}), r.get("settings") or {}
             enc = settings.get("encoder")
+            seed = p.get("seed_everything", settings.get("seed", r.get("seed"))) or 0
             data_seed = p.get("data.seed", settings.get("data_seed")) or 0
-            runs.append((Path(str(p.get("config", "default"))).stem, (int(p.get("seed_everything", 0)), int(data_seed)),
+            runs.append((Path(str(p.get("config", "default"))).stem, (int(seed), int(data_seed)),
                          ENCODER_ALIASES.get(enc, enc), settings.get("max_epochs"), r, f.parent))
     encoders, lengths = len({r[2] for r in runs}) > 1, len({r[3] for r in runs}) > 1
+    named = [(row + (f"@{enc}" if encoders else "") + (f"@{epochs or '?'}ep" if lengths else ""), seed, r, run_dir)
+             for row, seed, enc, epochs, r, run_dir in runs]
+    sweeps_of = defaultdict(set)  # (row, seed) -> the sweep folders holding it
+    for name, seed, _, run_dir in named:
+        sweeps_of[name, seed].add(run_dir.parent)
+    clash = {name for (name, _), sweeps in sweeps_of.items() if len(sweeps) > 1}
     rows: dict[str, dict[Seed, dict]] = defaultdict(dict)
     where: dict[tuple[str, Seed], Path] = {}
-    for row, seed, enc, epochs, r, run_dir in runs:
-        name = row + (f"@{enc}" if encoders else "") + (f"@{epochs or '?'}ep" if lengths else "")
+    for name, seed, r, run_dir in named:
+        if name in clash:
+            name += f"@{run_dir.parent.name}"
         if (name, seed) in where:
-            raise SystemExit(f"two runs of row {name!r} at seed {seed_label(seed)}: {where[name, seed]} and {run_dir} "
-                             "(compare sweeps that differ in encoder, length or seeds, or pass them separately)")
+            raise SystemExit(f"two runs of row {name!r} at seed {seed_label(seed, True)}: {where[name, seed]} and "
+                             f"{run_dir} (they differ in a setting that does not name a row; split the sweep)")
         where[name, seed] = run_dir
         rows[name][seed] = r
     return rows
@@ -99,8 +115,9 @@ def table(rows: dict[str, dict[Seed, dict]], baseline: str, last: int = 3) -> st
     if baseline not in rows:
         raise SystemExit(f"no runs of the baseline row {baseline!r} (rows: {', '.join(rows)})")
     seeds = sorted({s for r in rows.values() for s in r})
+    data = any(s[1] for s in seeds)
     out = ["## Per seed: exemplar-averaged top-1 (protocol exemplars' top-1 in brackets)", "",
-           "| row | " + " | ".join(f"seed {seed_label(s)}" for s in seeds) + " |", "|---|" + "---|" * len(seeds)]
+           "| row | " + " | ".join(f"seed {seed_label(s, data)}" for s in seeds) + " |", "|---|" + "---|" * len(seeds)]
     for name, runs in rows.items():
         cells = [f"{runs[s]['exemplar_avg_top1']:.3f} ({runs[s]['top1']:.3f})" if s in runs else "" for s in seeds]
         out.append(f"| {name} | " + " | ".join(cells) + " |")

@@ -2,7 +2,10 @@
 markdown (results/tables.md) and CSV (results/tables.csv), mean and spread over seeds.
 
 Reads every `result.json` under results/sweeps/<sweep>/ written by
-`python -m crossglg sweep`, grouped by the settings each run actually used.
+`python -m crossglg sweep`, grouped by the settings each run actually used: the
+protocol (a validation split such as `utdmhad_val` is a benchmark of its own), encoder,
+method and auxiliary classes; where one benchmark's runs train for different numbers of
+epochs, the method names its length.
 """
 
 from __future__ import annotations
@@ -12,7 +15,11 @@ import csv
 import json
 import statistics
 from collections import defaultdict
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from crossglg.models.encoder import ENCODER_ALIASES  # noqa: E402
 
 # Top-1 % from the paper (InfoGCN base encoder); keys: benchmark -> method -> aux classes -> value.
 PAPER = {
@@ -44,19 +51,26 @@ def method_of(settings: dict) -> str:
 
 
 def collect(root: Path) -> dict:
-    groups = defaultdict(list)
+    runs = []
     floors = defaultdict(list)
     for f in sorted(root.glob("*/*/result.json")):
         r = json.loads(f.read_text())
         if "settings" not in r:
             raise SystemExit(f"{f}: no 'settings' (written by an older crossglg); delete it to rerun that run")
         st = r["settings"]
-        bench = f"{st['dataset']}_oneshot"
+        bench = st.get("protocol") or f"{st['dataset']}_oneshot"
         aux = st["aux_classes"] if st["aux_classes"] is not None else ALL_AUX.get(bench, "all")
-        key = (bench, str(st["encoder"]), method_of(st), aux)
-        groups[key].append(100 * r["top1"])
+        runs.append((bench, str(ENCODER_ALIASES.get(st["encoder"], st["encoder"])), method_of(st), aux, st.get("max_epochs"), 100 * r["top1"]))
         if r.get("floor") is not None:
             floors[bench].append(100 * r["floor"])
+    lengths = defaultdict(set)
+    for bench, *_, epochs, _ in runs:
+        lengths[bench].add(epochs)
+    groups = defaultdict(list)
+    for bench, enc, meth, aux, epochs, top1 in runs:
+        if len(lengths[bench]) > 1:
+            meth += f" ({epochs} epochs)"
+        groups[bench, enc, meth, aux].append(top1)
     return groups, floors
 
 

@@ -187,7 +187,7 @@ def test_paired_table_reads_result_files(tmp_path):
     # a sweep over the data order (data.seed) at one seed_everything: pairs share both seeds
     for data_seed, (a, b) in enumerate([(0.70, 0.75), (0.72, 0.71), (0.74, 0.80)]):
         for row, acc in (("plain", a), ("crossglg_gathered", b)):
-            d = tmp_path / "order" / f"seed_everything=0,data.seed={data_seed},config={row}"
+            d = tmp_path / "order" / f"data_seed={data_seed},config={row}"
             d.mkdir(parents=True)
             (d / "result.json").write_text(json.dumps({
                 "params": {"seed_everything": 0, "data.seed": data_seed, "config": f"configs/methods/{row}.yaml"},
@@ -195,10 +195,19 @@ def test_paired_table_reads_result_files(tmp_path):
     rows = paired.load([tmp_path / "order"])
     assert sorted(rows["plain"]) == [(0, 0), (0, 1), (0, 2)]
     text = paired.table(rows, "plain")
-    assert "| seed 0 | seed 0/data 1 | seed 0/data 2 |" in text
+    assert "| seed 0/data 0 | seed 0/data 1 | seed 0/data 2 |" in text
     assert "| crossglg_gathered | 3 | 0.753 | +0.033 [" in text  # differences 0.05, -0.01, 0.06
-    with pytest.raises(SystemExit, match="two runs of row 'crossglg_gathered' at seed 0: "):
-        paired.load([tmp_path / "sweep", tmp_path / "order"])
+    # with the first sweep (seeds 0-2 at data order 0), both hold seed (0, 0): rows split by sweep
+    rows = paired.load([tmp_path / "sweep", tmp_path / "order", tmp_path / "order"])
+    assert set(rows) == {"plain@sweep", "crossglg_gathered@sweep", "plain@order", "crossglg_gathered@order"}
+    assert len(rows["plain@order"]) == 3 and rows["plain@sweep"][2, 0]["exemplar_avg_top1"] == 0.78
+    with pytest.raises(SystemExit, match="no <run>/result.json here"):
+        paired.load([tmp_path / "sweep", tmp_path / "missing"])
+    twin = tmp_path / "order" / "data_seed=2,config=plain,aux=10"  # a setting that names no row
+    twin.mkdir()
+    (twin / "result.json").write_text((tmp_path / "order" / "data_seed=2,config=plain" / "result.json").read_text())
+    with pytest.raises(SystemExit, match="two runs of row 'plain' at seed 0/data 2: "):
+        paired.load([tmp_path / "order"])
 
 
 def test_other_class_partner():

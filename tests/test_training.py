@@ -92,15 +92,16 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
     """CrossGLG with the text swap and dropout (both draw from torch's random stream):
     3 epochs straight, against 2 then `--ckpt_path` to 3. The weights at the end are
     bit-identical, and `result.json`'s learning curve has every epoch's validation, the
-    resumed run's first two from its checkpoint."""
+    resumed run's first two from its checkpoint. A later `test` of the checkpoint writes
+    `result_test.json` with the checkpoint's epoch and leaves `result.json` alone."""
     import json
 
     from crossglg.train import run_lightning_cli
 
     import helpers
 
-    def fit(root, epochs, *extra):
-        run_lightning_cli(["fit", "--config", "configs/demo.yaml", "--config", "configs/methods/crossglg_gathered.yaml",
+    def fit(root, epochs, *extra, command="fit"):
+        run_lightning_cli([command, "--config", "configs/demo.yaml", "--config", "configs/methods/crossglg_gathered.yaml",
                            f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16", helpers.TINY_ARG,
                            "--model.guidance.jid_hidden=8", "--trainer.logger=false",
                            "--trainer.limit_train_batches=3", "--trainer.check_val_every_n_epoch=1",
@@ -119,6 +120,12 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
     last = straight_result["curve"][-1]
     assert last["top1"] == straight_result["top1"] and last["exemplar_avg_top1"] == straight_result["exemplar_avg_top1"]
     assert straight_result["epoch"] == resumed_result["epoch"] == last["epoch"] == 2
+
+    # a test of the finished run reports the checkpoint's epoch, beside the fit's record
+    fit(tmp_path / "a", 3, f"--ckpt_path={tmp_path / 'a' / 'checkpoints' / 'last.ckpt'}", command="test")
+    tested = json.loads((tmp_path / "a" / "result_test.json").read_text())
+    assert tested["stage"] == "test" and tested["epoch"] == 2 and tested["top1"] == straight_result["top1"]
+    assert json.loads((tmp_path / "a" / "result.json").read_text()) == straight_result
 
 
 def test_a_fresh_fit_keeps_nothing_of_a_checkpoint_loaded_before(builtin_cache, tiny_encoder, tmp_path):

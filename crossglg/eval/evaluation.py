@@ -95,7 +95,8 @@ class OneShotEvaluation(L.Callback):
         feats, y, _, ex, k_out = gather_in_order(pl_module, cat["embedding"].float(), cat["y"], cat["index"],
                                                  cat["exemplar"], cat["k_out"].float())
         res = evaluate_oneshot(feats, y, ex)
-        res.epoch = trainer.current_epoch
+        # a validate/test run's trainer counts from 0: the weights' epoch is their checkpoint's
+        res.epoch = trainer.current_epoch if trainer.state.fn == "fit" else pl_module.checkpoint_epoch
         metrics = {f"{stage}/oneshot_top1": res.top1}
         dm = trainer.datamodule
         final = stage == "test" or (not trainer.sanity_checking and trainer.max_epochs is not None

@@ -46,7 +46,7 @@ class OneShotResult:
     floor: float | None = None  # raw-coordinate floor, protocol exemplars
     floor_exemplar_avg: float | None = None  # the floor averaged over the same draws
     leak_probe: dict | None = None  # text_leak_probe's accuracies
-    epoch: int | None = None  # the trainer's epoch (0-based) when it was evaluated
+    epoch: int | None = None  # the epoch (0-based) whose weights were evaluated; None: not from a fit or checkpoint
 
     def line(self) -> str:
         return f"one-shot top-1: {self.top1:.3f} ({self.num_queries} queries, {self.num_classes} novel classes)"
