@@ -1,5 +1,6 @@
 """A run's `result.json`: what every `fit` writes into its run folder (a `test` of the
-same run writes `result_test.json` beside it), and the only file that sweeps and tables read. It holds the one-shot summary
+same run writes `result_test.json` beside it, a standalone `validate` `result_validate.json`),
+and the only file that sweeps and tables read. It holds the one-shot summary
 (top-1, exemplar-averaged top-1, floor, per class, probe; the learning `curve`: top-1
 and exemplar-averaged top-1 of each epoch's validation during the fit, `epoch` 0-based
 like the summary's), the settings the run
@@ -38,11 +39,11 @@ def commit() -> str | None:
         return None
 
 
-def write_result(run_dir: str | Path, summary: dict, config: dict) -> Path:
-    """`<run_dir>/result.json` (`result_test.json` for a test): the stage's summary, the
-    settings, the seed and the commit. A test never replaces the fit's record."""
+def write_result(run_dir: str | Path, summary: dict, config: dict, name: str = "result.json") -> Path:
+    """`<run_dir>/<name>`: the stage's summary, the settings, the seed and the commit.
+    The CLI names it `result.json` after a fit, `result_test.json` after a test and
+    `result_validate.json` after a standalone validate, so neither replaces the fit's record."""
     res = dict(summary, settings=settings_of(config), seed=config.get("seed_everything"), commit=commit())
-    name = "result_test.json" if summary.get("stage") == "test" else "result.json"
     return atomic_write_text(Path(run_dir) / name, json.dumps(res, indent=1))
 
 

@@ -62,15 +62,19 @@ class LogConfig(SaveConfigCallback):
 class CrossGLGCLI(LightningCLI):
     """LightningCLI with the data-to-model links, the run folder's defaults, and the
     run's `result.json` (`crossglg.run_result`) in the run folder
-    (`trainer.default_root_dir`) after `fit`, `result_test.json` after `test`."""
+    (`trainer.default_root_dir`) after `fit`, `result_test.json` after `test` and
+    `result_validate.json` after a standalone `validate`."""
 
     def after_fit(self) -> None:
-        self._write_result("validate")
+        self._write_result("validate", "result.json")
+
+    def after_validate(self) -> None:
+        self._write_result("validate", "result_validate.json")
 
     def after_test(self) -> None:
-        self._write_result("test")
+        self._write_result("test", "result_test.json")
 
-    def _write_result(self, stage: str) -> None:
+    def _write_result(self, stage: str, name: str) -> None:
         from .eval.report import summary
         from .run_result import write_result
 
@@ -79,7 +83,7 @@ class CrossGLGCLI(LightningCLI):
             return
         draws = self.model.evaluation.exemplar_draws
         record = dict(summary(stage, res, draws), curve=list(self.model.curve))
-        write_result(self.trainer.default_root_dir, record, self.config[self.subcommand].as_dict())
+        write_result(self.trainer.default_root_dir, record, self.config[self.subcommand].as_dict(), name)
 
     def _parse_ckpt_path(self) -> None:
         """LightningCLI applies a `--ckpt_path` checkpoint's hyper-parameters to the config

@@ -92,8 +92,9 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
     """CrossGLG with the text swap and dropout (both draw from torch's random stream):
     3 epochs straight, against 2 then `--ckpt_path` to 3. The weights at the end are
     bit-identical, and `result.json`'s learning curve has every epoch's validation, the
-    resumed run's first two from its checkpoint. A later `test` of the checkpoint writes
-    `result_test.json` with the checkpoint's epoch and leaves `result.json` alone."""
+    resumed run's first two from its checkpoint. A later `test` or `validate` of the
+    checkpoint writes `result_test.json` or `result_validate.json` with the checkpoint's
+    epoch and leaves `result.json` alone."""
     import json
 
     from crossglg.train import run_lightning_cli
@@ -125,6 +126,10 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
     fit(tmp_path / "a", 3, f"--ckpt_path={tmp_path / 'a' / 'checkpoints' / 'last.ckpt'}", command="test")
     tested = json.loads((tmp_path / "a" / "result_test.json").read_text())
     assert tested["stage"] == "test" and tested["epoch"] == 2 and tested["top1"] == straight_result["top1"]
+    fit(tmp_path / "a", 3, f"--ckpt_path={tmp_path / 'a' / 'checkpoints' / 'last.ckpt'}", command="validate")
+    validated = json.loads((tmp_path / "a" / "result_validate.json").read_text())
+    assert validated["stage"] == "validate" and validated["epoch"] == 2
+    assert validated["top1"] == straight_result["top1"] and validated["settings"] == straight_result["settings"]
     assert json.loads((tmp_path / "a" / "result.json").read_text()) == straight_result
 
 
