@@ -5,7 +5,9 @@ Reads every `result.json` under results/sweeps/<sweep>/ written by
 `python -m crossglg sweep`, grouped by the settings each run actually used: the
 protocol (a validation split such as `utdmhad_val` is a benchmark of its own), encoder,
 method and auxiliary classes; where one benchmark's runs train for different numbers of
-epochs, the method names its length.
+epochs, the method names its length. A row's n counts seeds: runs of one setting at
+the same `(seed_everything, data.seed)` in several sweeps are repeats of one run, and
+count once, at their mean.
 """
 
 from __future__ import annotations
@@ -60,17 +62,21 @@ def collect(root: Path) -> dict:
         st = r["settings"]
         bench = st.get("protocol") or f"{st['dataset']}_oneshot"
         aux = st["aux_classes"] if st["aux_classes"] is not None else ALL_AUX.get(bench, "all")
-        runs.append((bench, str(ENCODER_ALIASES.get(st["encoder"], st["encoder"])), method_of(st), aux, st.get("max_epochs"), 100 * r["top1"]))
+        seed = (st.get("seed", r.get("seed")), st.get("data_seed"))
+        runs.append((bench, str(ENCODER_ALIASES.get(st["encoder"], st["encoder"])), method_of(st), aux,
+                     st.get("max_epochs"), seed, 100 * r["top1"]))
         if r.get("floor") is not None:
             floors[bench].append(100 * r["floor"])
     lengths = defaultdict(set)
-    for bench, *_, epochs, _ in runs:
+    for bench, *_, epochs, _seed, _top1 in runs:
         lengths[bench].add(epochs)
-    groups = defaultdict(list)
-    for bench, enc, meth, aux, epochs, top1 in runs:
+    by_seed = defaultdict(lambda: defaultdict(list))
+    for bench, enc, meth, aux, epochs, seed, top1 in runs:
         if len(lengths[bench]) > 1:
             meth += f" ({epochs} epochs)"
-        groups[bench, enc, meth, aux].append(top1)
+        by_seed[bench, enc, meth, aux][seed].append(top1)
+    groups = {k: [statistics.mean(v) for _, v in sorted(seeds.items(), key=lambda kv: str(kv[0]))]
+              for k, seeds in by_seed.items()}
     return groups, floors
 
 

@@ -71,3 +71,28 @@ def test_reproduce_smoke_writes_tables(builtin_cache, tmp_path):
     assert "8 already finished, 0 to run" in r2.stdout
     assert len(list((tmp_path / "sweeps" / "smoke").glob("*/result.json"))) == 8
     json.loads(next((tmp_path / "sweeps" / "smoke").glob("*/result.json")).read_text())
+
+
+def test_tables_count_a_run_repeated_in_two_sweeps_once(tmp_path):
+    """`make tables` groups every sweep's runs by setting; the same setting at the same
+    (seed, data order) in two sweeps is one run repeated, so it counts once, at its mean."""
+    sys.path.insert(0, str(Path(__file__).parent.parent / "experiments"))
+    from tables import collect
+
+    def run(sweep, name, seed, data_seed, top1):
+        folder = tmp_path / sweep / name
+        folder.mkdir(parents=True)
+        settings = {"dataset": "utdmhad", "aux_classes": None, "encoder": "infogcn", "g2l": True, "l2g": True,
+                    "fusion": "gathered", "text_swap": 0.5, "descriptions": None, "protocol": "utdmhad_val",
+                    "distill": False, "seed": seed, "data_seed": data_seed, "max_epochs": 15}
+        (folder / "result.json").write_text(json.dumps({"top1": top1, "floor": 0.5, "settings": settings}))
+
+    run("val", "s0", 0, 0, 0.70)
+    run("val", "s1", 1, 0, 0.80)
+    run("val_data_order", "d0", 0, 0, 0.60)   # a repeat of val's seed 0
+    run("val_data_order", "d1", 0, 1, 0.90)   # another data order: a run of its own
+    groups, floors = collect(tmp_path)
+    assert list(groups) == [("utdmhad_val", "infogcn", "CrossGLG", "all")]
+    values = groups["utdmhad_val", "infogcn", "CrossGLG", "all"]
+    assert sorted(round(v, 6) for v in values) == [65.0, 80.0, 90.0]
+    assert floors["utdmhad_val"] == [50.0] * 4
