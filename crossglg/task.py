@@ -1,7 +1,7 @@
 """The training task: a thin LightningModule around `models.network.CrossGLGNet` that
 does the steps and the optimiser. The network lives in `self.net`; the classes' text
 is handed in with `connect(text)` (the `ConnectText` callback does it from the
-DataModule during `fit`); the one-shot evaluation and its report are the
+DataModule for `fit` and `validate`); the one-shot evaluation and its report are the
 `eval.evaluation.OneShotEvaluation` callback, which the task adds itself.
 """
 
@@ -23,10 +23,15 @@ from .text.features import datamodule_text
 
 class ConnectText(L.Callback):
     """Computes the auxiliary classes' text features from the DataModule's settings
-    (`text.features.datamodule_text`) and hands them to the task before training."""
+    (`text.features.datamodule_text`) and hands them to the task before training, and
+    before a standalone `validate` where the DataModule has a text encoder (the
+    text-leak probe reads it; the one-shot evaluation itself never does)."""
 
     def setup(self, trainer, pl_module, stage: str) -> None:
-        if stage == "fit" and pl_module.net.uses_text and pl_module.joint_text is None:
+        if not pl_module.net.uses_text or pl_module.joint_text is not None:
+            return
+        has_text = getattr(getattr(trainer.datamodule, "hparams", None), "text_encoder", None) is not None
+        if stage == "fit" or (stage == "validate" and has_text):
             pl_module.connect(datamodule_text(trainer.datamodule))
 
 

@@ -47,6 +47,8 @@ def method_of(settings: dict) -> str:
             name += " (residual fusion)"
         elif settings.get("text_swap") not in (None, 0.5):
             name += f" (text swap {settings.get('text_swap')})"
+    if settings.get("g2l") and settings.get("jid_ramp_epochs"):
+        name += f" (JID ramp {settings['jid_ramp_epochs']:g} epochs)"
     if settings.get("descriptions"):
         name += f" [text: {Path(str(settings['descriptions'])).stem}]"
     return name + (" + distillation" if settings.get("distill") else "")
@@ -62,7 +64,7 @@ def collect(root: Path) -> dict:
         st = r["settings"]
         bench = st.get("protocol") or f"{st['dataset']}_oneshot"
         aux = st["aux_classes"] if st["aux_classes"] is not None else ALL_AUX.get(bench, "all")
-        seed = (st.get("seed", r.get("seed")), st.get("data_seed"))
+        seed = (st.get("seed", r.get("seed")), st.get("data_seed") or 0)  # older runs: no data_seed, it was 0
         runs.append((bench, str(ENCODER_ALIASES.get(st["encoder"], st["encoder"])), method_of(st), aux,
                      st.get("max_epochs"), seed, 100 * r["top1"]))
         if r.get("floor") is not None:

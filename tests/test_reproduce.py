@@ -79,20 +79,25 @@ def test_tables_count_a_run_repeated_in_two_sweeps_once(tmp_path):
     sys.path.insert(0, str(Path(__file__).parent.parent / "experiments"))
     from tables import collect
 
-    def run(sweep, name, seed, data_seed, top1):
+    def run(sweep, name, seed, data_seed, top1, jid_ramp_epochs=0.0):
         folder = tmp_path / sweep / name
         folder.mkdir(parents=True)
         settings = {"dataset": "utdmhad", "aux_classes": None, "encoder": "infogcn", "g2l": True, "l2g": True,
                     "fusion": "gathered", "text_swap": 0.5, "descriptions": None, "protocol": "utdmhad_val",
-                    "distill": False, "seed": seed, "data_seed": data_seed, "max_epochs": 15}
+                    "distill": False, "seed": seed, "max_epochs": 15, "jid_ramp_epochs": jid_ramp_epochs}
+        if data_seed is not None:
+            settings["data_seed"] = data_seed
         (folder / "result.json").write_text(json.dumps({"top1": top1, "floor": 0.5, "settings": settings}))
 
-    run("val", "s0", 0, 0, 0.70)
+    run("val", "s0", 0, None, 0.70)          # written before data.seed was recorded: it was 0
     run("val", "s1", 1, 0, 0.80)
+    run("val", "r0", 0, 0, 0.30, jid_ramp_epochs=3)  # another method at the same seed
     run("val_data_order", "d0", 0, 0, 0.60)   # a repeat of val's seed 0
     run("val_data_order", "d1", 0, 1, 0.90)   # another data order: a run of its own
     groups, floors = collect(tmp_path)
-    assert list(groups) == [("utdmhad_val", "infogcn", "CrossGLG", "all")]
+    assert sorted(groups) == [("utdmhad_val", "infogcn", "CrossGLG", "all"),
+                              ("utdmhad_val", "infogcn", "CrossGLG (JID ramp 3 epochs)", "all")]
     values = groups["utdmhad_val", "infogcn", "CrossGLG", "all"]
     assert sorted(round(v, 6) for v in values) == [65.0, 80.0, 90.0]
-    assert floors["utdmhad_val"] == [50.0] * 4
+    assert groups["utdmhad_val", "infogcn", "CrossGLG (JID ramp 3 epochs)", "all"] == [30.0]
+    assert floors["utdmhad_val"] == [50.0] * 5

@@ -130,6 +130,8 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
     validated = json.loads((tmp_path / "a" / "result_validate.json").read_text())
     assert validated["stage"] == "validate" and validated["epoch"] == 2
     assert validated["top1"] == straight_result["top1"] and validated["settings"] == straight_result["settings"]
+    for key in ("exemplar_avg_top1", "floor", "leak_probe", "key_mass"):  # the whole final evaluation
+        assert validated[key] == straight_result[key] and straight_result[key] is not None, key
     assert json.loads((tmp_path / "a" / "result.json").read_text()) == straight_result
 
 

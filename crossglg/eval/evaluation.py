@@ -99,8 +99,9 @@ class OneShotEvaluation(L.Callback):
         res.epoch = trainer.current_epoch if trainer.state.fn == "fit" else pl_module.checkpoint_epoch
         metrics = {f"{stage}/oneshot_top1": res.top1}
         dm = trainer.datamodule
-        final = stage == "test" or (not trainer.sanity_checking and trainer.max_epochs is not None
-                                    and trainer.current_epoch >= trainer.max_epochs - 1)
+        # final: a fit's last epoch, or a standalone validate/test (its weights are final)
+        final = trainer.state.fn != "fit" or (not trainer.sanity_checking and trainer.max_epochs is not None
+                                              and trainer.current_epoch >= trainer.max_epochs - 1)
         if self.exemplar_draws and not trainer.sanity_checking:
             accs = exemplar_averaged_top1(feats, y, self.exemplar_draws)
             res.exemplar_avg_top1, res.exemplar_avg_std = float(accs.mean()), float(accs.std(ddof=1))
