@@ -47,6 +47,15 @@ def write_result(run_dir: str | Path, summary: dict, config: dict, name: str = "
     return atomic_write_text(Path(run_dir) / name, json.dumps(res, indent=1))
 
 
+def seed_of(result: dict) -> tuple[int, int]:
+    """A run's `(seed_everything, data.seed)` from its `result.json`: the sweep's
+    parameters first, then the recorded settings; 0 for a data seed that a run written
+    before `data_seed` was recorded never set (it was 0)."""
+    params, settings = result.get("params", {}), result.get("settings") or {}
+    seed = params.get("seed_everything", settings.get("seed", result.get("seed"))) or 0
+    return int(seed), int(params.get("data.seed", settings.get("data_seed")) or 0)
+
+
 def read_result(run_dir: str | Path) -> dict:
     path = Path(run_dir) / "result.json"
     if not path.is_file():

@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crossglg.eval.stats import paired_difference  # noqa: E402
 from crossglg.io import atomic_write_text  # noqa: E402
+from crossglg.run_result import seed_of  # noqa: E402
 from crossglg.models.encoder import ENCODER_ALIASES  # noqa: E402
 
 
@@ -58,9 +59,7 @@ def load(roots: list[Path]) -> dict[str, dict[Seed, dict]]:
             r = json.loads(f.read_text())
             p, settings = r.get("params", {}), r.get("settings") or {}
             enc = settings.get("encoder")
-            seed = p.get("seed_everything", settings.get("seed", r.get("seed"))) or 0
-            data_seed = p.get("data.seed", settings.get("data_seed")) or 0
-            runs.append((Path(str(p.get("config", "default"))).stem, (int(seed), int(data_seed)),
+            runs.append((Path(str(p.get("config", "default"))).stem, seed_of(r),
                          ENCODER_ALIASES.get(enc, enc), settings.get("max_epochs"), r, f.parent))
     encoders, lengths = len({r[2] for r in runs}) > 1, len({r[3] for r in runs}) > 1
     named = [(row + (f"@{enc}" if encoders else "") + (f"@{epochs or '?'}ep" if lengths else ""), seed, r, run_dir)

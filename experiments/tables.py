@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crossglg.models.encoder import ENCODER_ALIASES  # noqa: E402
+from crossglg.run_result import seed_of  # noqa: E402
 
 # Top-1 % from the paper (InfoGCN base encoder); keys: benchmark -> method -> aux classes -> value.
 PAPER = {
@@ -64,9 +65,8 @@ def collect(root: Path) -> dict:
         st = r["settings"]
         bench = st.get("protocol") or f"{st['dataset']}_oneshot"
         aux = st["aux_classes"] if st["aux_classes"] is not None else ALL_AUX.get(bench, "all")
-        seed = (st.get("seed", r.get("seed")), st.get("data_seed") or 0)  # older runs: no data_seed, it was 0
         runs.append((bench, str(ENCODER_ALIASES.get(st["encoder"], st["encoder"])), method_of(st), aux,
-                     st.get("max_epochs"), seed, 100 * r["top1"]))
+                     st.get("max_epochs"), seed_of(r), 100 * r["top1"]))
         if r.get("floor") is not None:
             floors[bench].append(100 * r["floor"])
     lengths = defaultdict(set)
@@ -77,8 +77,7 @@ def collect(root: Path) -> dict:
         if len(lengths[bench]) > 1:
             meth += f" ({epochs} epochs)"
         by_seed[bench, enc, meth, aux][seed].append(top1)
-    groups = {k: [statistics.mean(v) for _, v in sorted(seeds.items(), key=lambda kv: str(kv[0]))]
-              for k, seeds in by_seed.items()}
+    groups = {k: [statistics.mean(v) for v in seeds.values()] for k, seeds in by_seed.items()}
     return groups, floors
 
 
