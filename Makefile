@@ -2,8 +2,11 @@ VENV ?= .venv
 # An active virtual environment is used as it is; otherwise `make install` creates .venv
 # (a stock Debian/Ubuntu Python refuses system-wide installs, PEP 668) and every target uses it.
 PYTHON ?= $(if $(VIRTUAL_ENV),python,$(VENV)/bin/python)
+SWEEP = $(PYTHON) -m crossglg sweep
 
-.PHONY: install test demo bench-data bench reproduce reproduce-smoke tables ablation-utdmhad utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-val utdmhad-val-length utdmhad-val-data-order utdmhad-length utdmhad-infogcn-sources composed
+.PHONY: install test lint demo demo-record bench-data bench reproduce reproduce-smoke tables tables-check \
+	utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-infogcn-sources utdmhad-val utdmhad-val-length \
+	utdmhad-val-data-order utdmhad-length ablation-utdmhad composed
 
 install:
 	@if [ "$(PYTHON)" = "$(VENV)/bin/python" ] && [ ! -x "$(PYTHON)" ]; then python3 -m venv $(VENV); fi
@@ -12,8 +15,17 @@ install:
 test:
 	$(PYTHON) -m pytest tests
 
+lint:
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
 demo:
 	$(PYTHON) -m crossglg fit --config configs/demo.yaml
+
+# The demo as a one-run sweep: its record (results/demo/) feeds the README's expected output.
+demo-record:
+	$(SWEEP) experiments/sweeps/demo.yaml
+	$(PYTHON) -m crossglg tables
 
 bench-data:
 	$(PYTHON) experiments/bench_data.py
@@ -22,73 +34,62 @@ bench:
 	$(PYTHON) experiments/bench.py
 	$(PYTHON) experiments/bench_recognize.py
 
-ablation-utdmhad:
-	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_ablation.yaml
-	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_ablation --out results/utdmhad_ablation.md
+# Every table in README.md and docs/ from the committed records under results/.
+tables:
+	$(PYTHON) -m crossglg tables
 
-# Encoder x method on UTD-MHAD (InfoGCN as published beside InfoGCN-lite), paired by seed.
-utdmhad-encoders: utdmhad-text
-	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_encoders.yaml
-	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_text results/sweeps/utdmhad_encoders --baseline plain@infogcn --out results/utdmhad_encoders.md
+tables-check:
+	$(PYTHON) -m crossglg tables --check
 
-# The UTD-MHAD text-guidance table (resumable: finished runs are skipped, an interrupted one resumes).
+# Each sweep is resumable: a run whose record is under results/<sweep>/ is not run again,
+# an interrupted run resumes from its last checkpoint. After a sweep, `make tables`.
+# The headline: plain against CrossGLG on the paper's base encoder (UTD-MHAD, 10 seeds).
+utdmhad-encoders:
+	$(SWEEP) experiments/sweeps/utdmhad_encoders.yaml
+	$(PYTHON) -m crossglg tables
+
 utdmhad-text:
-	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_text.yaml
-	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_text --out results/utdmhad_text.md
+	$(SWEEP) experiments/sweeps/utdmhad_text.yaml
 
 # PURLS' published GPT-3 text of UTD-MHAD, imported once (configs/text/utdmhad_purls.yaml reads it).
 data/text/purls-utdmhad.json:
 	$(PYTHON) -m crossglg describe import purls ../shared/data/text/purls/supplements/gpt3_desc.xlsx --dataset utdmhad --out $@
 
-utdmhad-text-sources: utdmhad-text data/text/purls-utdmhad.json
-	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_text_sources.yaml
-	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_text results/sweeps/utdmhad_text_sources --out results/utdmhad_text_sources.md
+utdmhad-text-sources: data/text/purls-utdmhad.json
+	$(SWEEP) experiments/sweeps/utdmhad_text_sources.yaml
 
-# Validation split (4 auxiliary classes as pseudo-novel): the JID ramp against none, and
-# whether the split sees the guidance's gain over the plain encoder.
+utdmhad-infogcn-sources: data/text/purls-utdmhad.json
+	$(SWEEP) experiments/sweeps/utdmhad_infogcn_sources.yaml
+
+# Validation split (4 auxiliary classes as pseudo-novel): where settings are chosen.
 utdmhad-val:
-	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_val.yaml
-	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_val --baseline crossglg_gathered --out results/utdmhad_val.md
+	$(SWEEP) experiments/sweeps/utdmhad_val.yaml
 
-# Training length and stopping point as sources of variance, on the same split: the plain
-# and CrossGLG rows at twice the budget (configs/schedules/long.yaml), validated every
-# epoch, paired by seed with their 15-epoch runs in utdmhad_val.
-utdmhad-val-length: utdmhad-val
-	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_val_length.yaml
-	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_val results/sweeps/utdmhad_val_length --baseline plain@15ep --out results/utdmhad_val_length.md --curves results/utdmhad_val_length.png
+utdmhad-val-length:
+	$(SWEEP) experiments/sweeps/utdmhad_val_length.yaml
 
-# The data order (data.seed) as a source of variance on the same split, at one seed_everything.
 utdmhad-val-data-order:
-	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_val_data_order.yaml
-	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_val_data_order --out results/utdmhad_val_data_order.md
+	$(SWEEP) experiments/sweeps/utdmhad_val_data_order.yaml
 
-# The test protocol's plain and CrossGLG rows (utdmhad_encoders) at the same doubled budget.
-utdmhad-length: utdmhad-encoders
-	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_length.yaml
-	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_encoders results/sweeps/utdmhad_length --baseline plain@15ep --out results/utdmhad_length.md --curves results/utdmhad_length.png
+utdmhad-length:
+	$(SWEEP) experiments/sweeps/utdmhad_length.yaml
 
-# The text table's other rows (PURLS' text, templated text, G2L, L2G) on the faithful
-# infogcn, paired by seed with utdmhad_encoders' plain and CrossGLG rows.
-utdmhad-infogcn-sources: utdmhad-encoders data/text/purls-utdmhad.json
-	$(PYTHON) -m crossglg sweep experiments/sweeps/utdmhad_infogcn_sources.yaml
-	$(PYTHON) experiments/paired.py results/sweeps/utdmhad_encoders results/sweeps/utdmhad_infogcn_sources --out results/utdmhad_infogcn_sources.md
+ablation-utdmhad:
+	$(SWEEP) experiments/sweeps/utdmhad_ablation.yaml
+
+# Plain against CrossGLG on the generated `composed` set (text informative by construction).
+composed:
+	$(SWEEP) experiments/sweeps/composed.yaml
 
 DATA ?= data
 SWEEPS ?= ntu120_oneshot ntu60_oneshot pkummd2_oneshot ntu120_distill
 
+# The paper's tables: every sweep, then ours beside the paper's (results/benchmarks.{md,csv}).
 reproduce:
-	for s in $(SWEEPS); do $(PYTHON) -m crossglg sweep experiments/sweeps/$$s.yaml -- --data.data_dir=$(DATA) || exit 1; done
-	$(PYTHON) experiments/tables.py
+	for s in $(SWEEPS); do $(SWEEP) experiments/sweeps/$$s.yaml -- --data.data_dir=$(DATA) || exit 1; done
+	$(PYTHON) -m crossglg tables --benchmarks --csv results/benchmarks.csv
 
+# The same path on the built-in data, into OUT (default runs/smoke): minutes, not days.
 reproduce-smoke:
-	$(PYTHON) -m crossglg sweep --out $(or $(OUT),results/smoke)/sweeps experiments/sweeps/smoke.yaml -- --data.data_dir=$(DATA)
-	$(PYTHON) experiments/tables.py --results $(or $(OUT),results/smoke)/sweeps --out $(or $(OUT),results/smoke)
-
-tables:
-	$(PYTHON) experiments/tables.py
-
-# Plain against CrossGLG on the generated `composed` set, where the text is informative
-# by construction (novel classes are new combinations of seen part motions); resumable.
-composed:
-	$(PYTHON) -m crossglg sweep experiments/sweeps/composed.yaml
-	$(PYTHON) experiments/paired.py results/sweeps/composed --out results/composed.md
+	$(SWEEP) --out $(or $(OUT),runs/smoke)/sweeps --records $(or $(OUT),runs/smoke)/records experiments/sweeps/smoke.yaml -- --data.data_dir=$(DATA)
+	$(PYTHON) -m crossglg tables --records $(or $(OUT),runs/smoke)/records --benchmarks --csv $(or $(OUT),runs/smoke)/benchmarks.csv

@@ -28,12 +28,13 @@ TOOLS: dict[str, tuple[str, str]] = {
                  "crossglg.text.commands"),
     "embed": ("fill the sentence-embedding cache of a data set's descriptions", "crossglg.text.commands"),
     "model-info": ("parameters and FLOPs of a configured model", "crossglg.cli"),
-    "upgrade-config": ("rewrite a config file's flat model settings into their groups", "crossglg.cli"),
     "probe": ("text-leak probe of fit runs: does the cross-modal branch use the skeleton?", "crossglg.eval.commands"),
     "enroll": ("add a new action to a gallery from one or a few recordings", "crossglg.recognition_commands"),
     "recognize": ("recognise recordings against a gallery (no text needed)", "crossglg.recognition_commands"),
     "importance": ("plot which joints the JID weighs most for a recording", "crossglg.recognition_commands"),
     "sweep": ("run a wandb sweep file's grid locally (resumable; one run per GPU)", "crossglg.sweep"),
+    "tables": ("regenerate every table in README.md and docs/ from the committed run records",
+               "crossglg.results.commands"),
 }
 
 
@@ -126,26 +127,4 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code or 0)
 
 
-def upgrade_config_arguments(p) -> None:
-    p.description = ("Rewrite a config written for crossglg before the model settings were grouped (model.g2l, "
-                     "model.encoder: infogcn, model.lr) into the groups (model.guidance.g2l, model.encoder.name, "
-                     "model.optimiser.lr). Comments are not kept.")
-    p.add_argument("config", help="the old config file (a run's config.yaml works too)")
-    p.add_argument("--out", default=None, help="write here (atomically); default: print")
-
-
-def upgrade_config(args) -> int:
-    import yaml
-
-    from .io import atomic_write_text
-    from .settings import upgrade_config as upgrade
-
-    new = yaml.safe_dump(upgrade(yaml.safe_load(open(args.config)) or {}), sort_keys=False)
-    if args.out:
-        atomic_write_text(args.out, new)
-    else:
-        print(new, end="")
-    return 0
-
-
-COMMANDS = {"model-info": (model_info_arguments, model_info), "upgrade-config": (upgrade_config_arguments, upgrade_config)}
+COMMANDS = {"model-info": (model_info_arguments, model_info)}

@@ -9,6 +9,7 @@ actually used (from the resolved config), the seed and the code's commit."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -39,11 +40,19 @@ def commit() -> str | None:
         return None
 
 
+#: The environment variable through which a sweep hands a run its grid point (JSON).
+GRID_POINT_ENV = "CROSSGLG_GRID_POINT"
+
+
 def write_result(run_dir: str | Path, summary: dict, config: dict, name: str = "result.json") -> Path:
-    """`<run_dir>/<name>`: the stage's summary, the settings, the seed and the commit.
-    The CLI names it `result.json` after a fit, `result_test.json` after a test and
-    `result_validate.json` after a standalone validate, so neither replaces the fit's record."""
-    res = dict(summary, settings=settings_of(config), seed=config.get("seed_everything"), commit=commit())
+    """`<run_dir>/<name>`, written once: the stage's summary, the settings, the seed, the
+    commit and, for a sweep's run, its grid point (`params`, handed in by the sweep
+    through `CROSSGLG_GRID_POINT`). The CLI names it `result.json` after a fit,
+    `result_test.json` after a test and `result_validate.json` after a standalone
+    validate, so neither replaces the fit's record."""
+    params = json.loads(os.environ.get(GRID_POINT_ENV) or "{}")
+    res = dict(summary, settings=settings_of(config), seed=config.get("seed_everything"), commit=commit(),
+               **({"params": params} if params else {}))
     return atomic_write_text(Path(run_dir) / name, json.dumps(res, indent=1))
 
 

@@ -5,11 +5,13 @@ The files in `experiments/sweeps/` are ordinary wandb sweep configurations (`pro
 `wandb sweep FILE` and `wandb agent` where a wandb server is reachable. This runner
 expands the same grid and runs each point with the file's `command` (its `${args}`
 become `--key=value` options, as wandb's agent writes them): sequentially, or one run
-per GPU at a time (`--gpus N`). Each run lives in `<out>/<sweep>/<run-slug>/` and logs
-to wandb (offline without a key) under the sweep's name as group. A run whose
-`result.json` exists is skipped; a run that was interrupted resumes from its
-`checkpoints/last.ckpt`. `result.json` records the settings the run actually used
-(read back from the run's resolved `config.yaml`), which `make tables` groups by.
+per GPU at a time (`--gpus N`). Each run lives in `<out>/<sweep>/<run-slug>/` (by
+default `runs/sweeps/`, not committed) and logs to wandb (offline without a key) under
+the sweep's name as group; the sweep hands each run its grid point, which the run's
+`result.json` records. A finished run's record is copied to
+`results/<sweep>/<run-slug>.json`, which is committed: the tables and the docs are
+built from those records (`python -m crossglg tables`). A run with a record is
+skipped; a run that was interrupted resumes from its `checkpoints/last.ckpt`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from .io import atomic_write_text
-from .run_result import read_result
+from .run_result import GRID_POINT_ENV, read_result
 
 
 def expand(sweep: dict) -> list[dict[str, object]]:
@@ -93,20 +95,34 @@ def command_for(sweep: dict, params: dict, root: Path) -> list[str]:
     return cmd
 
 
-def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 0, extra: list[str] | None = None,
-              log=print) -> list[dict]:
+def keep_record(run_dir: Path, record: Path) -> dict:
+    """Copy a finished run's `result.json` to its committed record (atomically); return it."""
+    text = (run_dir / "result.json").read_text()
+    atomic_write_text(record, text)
+    return json.loads(text)
+
+
+def run_sweep(path: str | Path, out: str | Path = "runs/sweeps", gpus: int = 0, extra: list[str] | None = None,
+              log=print, records: str | Path = "results") -> list[dict]:
+    """Run a sweep file's grid: each run in `<out>/<sweep>/<slug>/` (checkpoints, logs,
+    its `result.json`), and each finished run's record copied to
+    `<records>/<sweep>/<slug>.json`, the small file that is committed and that the
+    tables are built from. A run with a record (or a finished run folder) is not run again."""
     sweep = yaml.safe_load(Path(path).read_text())
     name = sweep.get("name") or Path(path).stem
     grid = expand(sweep)
     varying = varying_keys(sweep)
-    base = Path(out) / name
+    base, kept = Path(out) / name, Path(records) / name
     pending, results = [], []
     for params in grid:
-        root = base / slug(params, varying)
-        if (root / "result.json").exists():
-            results.append(json.loads((root / "result.json").read_text()))
+        run = slug(params, varying)
+        record = kept / f"{run}.json"
+        if record.is_file():
+            results.append(json.loads(record.read_text()))
+        elif (base / run / "result.json").is_file():
+            results.append(keep_record(base / run, record))
         else:
-            pending.append((params, root))
+            pending.append((params, base / run))
     log(f"sweep {name}: {len(grid)} runs, {len(results)} already finished, {len(pending)} to run")
     slots = max(1, gpus)
     running: list[tuple[subprocess.Popen, dict, Path, int]] = []
@@ -117,7 +133,8 @@ def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 
             params, root = pending.pop(0)
             gpu = free.pop(0)
             root.mkdir(parents=True, exist_ok=True)
-            env = dict(os.environ, WANDB_RUN_GROUP=name, WANDB_NAME=slug(params, varying))
+            env = dict(os.environ, WANDB_RUN_GROUP=name, WANDB_NAME=slug(params, varying),
+                       **{GRID_POINT_ENV: json.dumps(params)})
             if gpus:
                 env["CUDA_VISIBLE_DEVICES"] = str(gpu)
             cmd = command_for(sweep, params, root) + list(extra or [])
@@ -136,8 +153,8 @@ def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 
             if proc.returncode != 0:
                 tail = (root / "stderr.log").read_text()[-2000:]
                 raise RuntimeError(f"run {root} failed (exit {proc.returncode}):\n{tail}")
-            res = dict(read_result(root), params=params)  # the run wrote it; the sweep adds its grid point
-            atomic_write_text(root / "result.json", json.dumps(res, indent=1))
+            read_result(root)  # the run wrote it, or this names the folder that lacks it
+            res = keep_record(root, kept / f"{root.name}.json")
             results.append(res)
             log(f"[{done}/{len(grid)}] {slug(params, varying)}: one-shot top-1 {res['top1']:.3f}")
     return results
@@ -145,13 +162,14 @@ def run_sweep(path: str | Path, out: str | Path = "results/sweeps", gpus: int = 
 
 def sweep_arguments(p) -> None:
     p.add_argument("file", help="a wandb sweep file (experiments/sweeps/*.yaml); options go before it")
-    p.add_argument("--out", default="results/sweeps")
+    p.add_argument("--out", default="runs/sweeps", help="the run folders (checkpoints, logs)")
+    p.add_argument("--records", default="results", help="each finished run's record: <records>/<sweep>/<run>.json")
     p.add_argument("--gpus", type=int, default=0, help="run one run per GPU at a time (0: sequential)")
     p.add_argument("extra", nargs=argparse.REMAINDER, help="further fit options after --, e.g. -- --data.data_dir=/data")
 
 
 def sweep(args) -> int:
-    run_sweep(args.file, args.out, args.gpus, [x for x in args.extra if x != "--"])
+    run_sweep(args.file, args.out, args.gpus, [x for x in args.extra if x != "--"], records=args.records)
     return 0
 
 

@@ -11,11 +11,14 @@ parsed config is logged to every logger, beside the metrics and the plots.
 
 from __future__ import annotations
 
+import logging
 import netrc
 import os
+import sys
+import time
 from pathlib import Path
 
-from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
 from .data.datamodule import SkeletonDataModule
 from .task import CrossGLG
@@ -32,9 +35,27 @@ def _has_wandb_key() -> bool:
 
 
 def default_wandb_mode() -> None:
-    """Offline by default, online when the user has a key; an explicit WANDB_MODE wins."""
+    """Offline by default, online when the user has a key; an explicit WANDB_MODE wins.
+    wandb's own console lines are silenced where crossglg chose offline for the user."""
     if "WANDB_MODE" not in os.environ and not _has_wandb_key():
         os.environ["WANDB_MODE"] = "offline"
+        os.environ.setdefault("WANDB_SILENT", "true")
+
+
+class _NoTips(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Tip:" not in str(record.msg)
+
+
+def quiet() -> None:
+    """Nothing before a command's own output but what the user needs: Lightning's
+    advertising tips and the deprecation warnings of Lightning's own dependencies go."""
+    import warnings
+
+    logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_NoTips())
+    warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\)")
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="jsonargparse")
+    warnings.filterwarnings("ignore", message=".*is smaller than the logging interval")
 
 
 def _flatten(d: dict, prefix: str = "") -> dict:
@@ -59,31 +80,69 @@ class LogConfig(SaveConfigCallback):
             lg.log_hyperparams({f"cli/{k}": v for k, v in flat.items()})
 
 
+class ArgumentParser(LightningArgumentParser):
+    """LightningCLI's parser with a short error: the message and where the options are
+    listed, without the usage's hundred lines; flags are never abbreviated
+    (`--trainer.max_epoch` is an error, not `max_epochs`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str, ex: Exception | None = None):
+        from jsonargparse._common import debug_mode_active
+
+        if not self.exit_on_error or debug_mode_active():
+            return super().error(message, ex)
+        prog = " ".join(["python -m crossglg", *self.prog.replace(" [options]", "").split()[1:]])
+        sys.stderr.write(f"error: {message.strip()}\n(the options: {prog} --help)\n")
+        sys.exit(2)
+
+
 class CrossGLGCLI(LightningCLI):
     """LightningCLI with the data-to-model links, the run folder's defaults, and the
     run's `result.json` (`crossglg.run_result`) in the run folder
     (`trainer.default_root_dir`) after `fit`, `result_test.json` after `test` and
     `result_validate.json` after a standalone `validate`."""
 
+    def __init__(self, *args, **kwargs):
+        self.started = time.monotonic()  # LightningCLI runs the subcommand inside __init__
+        super().__init__(*args, **kwargs)
+
     def after_fit(self) -> None:
-        self._write_result("validate", "result.json")
+        if self.trainer.interrupted:  # no result for a fit that stopped early: resume it
+            return
+        last = self.trainer.current_epoch - 1
+        res = self.model.results.get("validate")
+        if res is None or not res.final or res.epoch != last:
+            # the fit validated no final epoch (a resumed run with nothing left to train):
+            # evaluate the weights it ends with, in full
+            self.model.checkpoint_epoch = last
+            self.trainer.validate(self.model, datamodule=self.datamodule, verbose=False)
+        self._write_result("validate", "")
 
     def after_validate(self) -> None:
-        self._write_result("validate", "result_validate.json")
+        self._write_result("validate", "_validate")
 
     def after_test(self) -> None:
-        self._write_result("test", "result_test.json")
+        self._write_result("test", "_test")
 
-    def _write_result(self, stage: str, name: str) -> None:
-        from .eval.report import summary
+    def _write_result(self, stage: str, suffix: str) -> None:
+        """The run's record `result<suffix>.json`, its plots beside it, and its result lines."""
+        from .eval.report import print_result, summary, write_plots
         from .run_result import write_result
 
         res = self.model.results.get(stage)
+        draws = self.model.evaluation.exemplar_draws
         if res is None or not self.trainer.is_global_zero:
             return
-        draws = self.model.evaluation.exemplar_draws
-        record = dict(summary(stage, res, draws), curve=list(self.model.curve))
-        write_result(self.trainer.default_root_dir, record, self.config[self.subcommand].as_dict(), name)
+        print_result(res, draws)
+        root = Path(self.trainer.default_root_dir)
+        record = dict(summary(stage, res, draws), curve=list(self.model.curve),
+                      wall_s=round(time.monotonic() - self.started, 1), machine=machine(self.trainer))
+        write_result(root, record, self.config[self.subcommand].as_dict(), f"result{suffix}.json")
+        if self.model.evaluation.plots:
+            write_plots(res, root, suffix, self.trainer.loggers, stage)
 
     def _parse_ckpt_path(self) -> None:
         """LightningCLI applies a `--ckpt_path` checkpoint's hyper-parameters to the config
@@ -119,11 +178,48 @@ class CrossGLGCLI(LightningCLI):
         for cb in trainer.callbacks or []:
             if _is(cb, "ModelCheckpoint") and cb.init_args.get("dirpath") is None:
                 cb.init_args.dirpath = str(root / "checkpoints")
+        if self.subcommand == "fit":
+            check_run_folder(root, cfg.get("ckpt_path"))
         if self.subcommand == "predict" and not any(_is(cb, "OneShotPredictionWriter") for cb in trainer.callbacks or []):
             from jsonargparse import Namespace
 
             writer = Namespace(class_path="crossglg.eval.evaluation.OneShotPredictionWriter", init_args=Namespace(out_dir=None))
             trainer.callbacks = list(trainer.callbacks or []) + [writer]
+
+
+def cpu_name() -> str:
+    import platform
+
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "cpu"
+
+
+def machine(trainer) -> dict:
+    """Where a run ran: the device's name and the CPU threads torch used."""
+    import torch
+
+    root = trainer.strategy.root_device
+    device = torch.cuda.get_device_name(root) if root.type == "cuda" else cpu_name()
+    return {"device": device, "threads": torch.get_num_threads(), "devices": trainer.world_size,
+            "torch": torch.__version__}
+
+
+def check_run_folder(root: Path, ckpt_path: str | None) -> None:
+    """A fit never replaces a result nor mixes two runs in one folder: a folder with a
+    finished run's `result.json` is refused, and so is a fresh fit (no `--ckpt_path`)
+    into a folder that holds an unfinished run's checkpoints."""
+    if (root / "result.json").is_file():
+        raise SystemExit(f"error: {root} already holds a finished run (result.json); a fit never replaces a "
+                         f"result: give another --trainer.default_root_dir, or delete the folder")
+    ckpts = root / "checkpoints"
+    if ckpt_path is None and ckpts.is_dir() and any(ckpts.glob("*.ckpt")):
+        raise SystemExit(f"error: {root} holds an unfinished run; resume it with --ckpt_path "
+                         f"{ckpts / 'last.ckpt'}, or give another --trainer.default_root_dir")
 
 
 def _is(spec, name: str) -> bool:
@@ -134,24 +230,12 @@ TRAINER_DEFAULTS = {"use_distributed_sampler": False, "default_root_dir": "runs"
 
 
 def check_config_files(argv: list[str]) -> None:
-    """A clear error, before LightningCLI's own, for a `--config` file whose `model:`
-    settings are flat (written for crossglg before the settings were grouped)."""
-    import yaml
-
-    from .settings import flat_keys
-
+    """A one-line error for a `--config` file that does not exist."""
     paths = [a.split("=", 1)[1] for a in argv if a.startswith("--config=")]
     paths += [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--config"]
     for path in paths:
-        try:
-            cfg = yaml.safe_load(Path(path).read_text())
-        except (OSError, yaml.YAMLError):
-            continue  # LightningCLI names the problem
-        old = flat_keys(cfg) if isinstance(cfg, dict) else []
-        if old:
-            raise SystemExit(f"error: {path}: flat model settings ({', '.join(old[:4])}{', ...' if len(old) > 4 else ''}); "
-                             f"they are grouped now (model.encoder.name, model.guidance.g2l, model.optimiser.lr, ...). "
-                             f"Convert the file: python -m crossglg upgrade-config {path} --out NEW.yaml")
+        if not Path(path).is_file():
+            raise SystemExit(f"error: {path}: no such config file")
 
 
 def run_lightning_cli(argv: list[str], run: bool = True) -> CrossGLGCLI:
@@ -160,10 +244,11 @@ def run_lightning_cli(argv: list[str], run: bool = True) -> CrossGLGCLI:
     import warnings
 
     check_config_files(argv)
+    quiet()
 
     with warnings.catch_warnings():  # `python -m crossglg fit ...` passes its own argv on: not a mistake
         warnings.filterwarnings("ignore", message=".*args parameter is intended")
-        return CrossGLGCLI(CrossGLG, SkeletonDataModule, args=argv, seed_everything_default=0,
+        return CrossGLGCLI(CrossGLG, SkeletonDataModule, args=argv, seed_everything_default=0, parser_class=ArgumentParser,
                            save_config_callback=LogConfig, save_config_kwargs={"overwrite": True},
                            trainer_defaults=TRAINER_DEFAULTS, run=run)
 
@@ -188,5 +273,6 @@ def resolve_config(argv: list[str]) -> dict:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*args parameter is intended")
         cli = _ParseOnly(CrossGLG, SkeletonDataModule, args=argv, run=False, seed_everything_default=0,
+                         parser_class=ArgumentParser,
                          save_config_callback=None, trainer_defaults=TRAINER_DEFAULTS)
     return cli.config.as_dict()

@@ -36,10 +36,22 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
     tiny_trainer(tmp_path / "single", callbacks=[OneShotPredictionWriter()]).predict(m, dm(), return_predictions=False)
 
     script = textwrap.dedent(f"""
+        import json
         import lightning as L
+        from crossglg.eval.report import summary
         from crossglg.eval.evaluation import OneShotPredictionWriter
         from crossglg.data.datamodule import SkeletonDataModule
         from crossglg.task import CrossGLG, load_task
+
+        class Keep(L.Callback):
+            # rank 0 holds the gathered result of `stage`: its JSON summary
+            def __init__(self, stage, path):
+                self.stage, self.path = stage, path
+
+            def teardown(self, trainer, pl_module, stage):
+                if trainer.is_global_zero and self.stage in pl_module.results:
+                    res = pl_module.results[self.stage]
+                    open(self.path, "w").write(json.dumps(summary(self.stage, res, 0)))
 
         def dm():
             return SkeletonDataModule("builtin", cache_dir={str(builtin_cache.path)!r}, window=16, batch_size=32,
@@ -49,21 +61,23 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
             common = dict(accelerator="cpu", strategy="ddp_spawn", logger=False, enable_progress_bar=False,
                           enable_model_summary=False, use_distributed_sampler=False)
             m = load_task({str(tmp_path / 'ck' / 'last.ckpt')!r})
-            L.Trainer(devices=5, default_root_dir={str(tmp_path / 'ddp')!r}, **common).test(m, dm())
+            L.Trainer(devices=5, default_root_dir={str(tmp_path / 'ddp')!r}, callbacks=[Keep("test", {str(tmp_path / 'ddp_test.json')!r})],
+                      **common).test(m, dm())
             L.Trainer(devices=5, default_root_dir={str(tmp_path / 'ddp')!r}, callbacks=[OneShotPredictionWriter()],
                       **common).predict(m, dm(), return_predictions=False)
             fresh = CrossGLG(num_classes=16, encoder={{"name": "infogcn_lite", "args": {TINY!r}}},
                              guidance={{"g2l": False, "l2g": False}}, optimiser={{"lr": 0.05, "warmup_epochs": 1}},
                              evaluation={{"leak_probe": False}})
             ck = L.pytorch.callbacks.ModelCheckpoint(dirpath={str(tmp_path / 'ddp_fit' / 'ck')!r}, save_last=True)
-            L.Trainer(devices=2, max_epochs=1, limit_train_batches=2, num_sanity_val_steps=0, callbacks=[ck],
+            L.Trainer(devices=2, max_epochs=1, limit_train_batches=2, num_sanity_val_steps=0,
+                      callbacks=[ck, Keep("validate", {str(tmp_path / 'ddp_fit.json')!r})],
                       default_root_dir={str(tmp_path / 'ddp_fit')!r}, **common).fit(fresh, dm())
     """)
     (tmp_path / "ddp.py").write_text(script)
     r = subprocess.run([sys.executable, str(tmp_path / "ddp.py")], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
 
-    ddp = json.loads((tmp_path / "ddp" / "oneshot_test.json").read_text())
+    ddp = json.loads((tmp_path / "ddp_test.json").read_text())
     assert ddp["queries"] == single.num_queries == 280
     assert ddp["top1"] == single.top1 and ddp["per_class"] == single.per_class
     one, many = _rows(tmp_path / "single" / "predictions.csv"), _rows(tmp_path / "ddp" / "predictions.csv")
@@ -73,7 +87,7 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
     assert [float(r["similarity"]) for r in many] == pytest.approx([float(r["similarity"]) for r in one], abs=2e-4)
 
     # validation during the DDP fit == a single-process test of the checkpoint it wrote
-    val = json.loads((tmp_path / "ddp_fit" / "oneshot_validate.json").read_text())
+    val = json.loads((tmp_path / "ddp_fit.json").read_text())
     t2 = tiny_trainer(tmp_path / "check")
     fitted = load_task(tmp_path / "ddp_fit" / "ck" / "last.ckpt")
     t2.test(fitted, dm())

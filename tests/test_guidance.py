@@ -134,80 +134,74 @@ def test_pseudo_novel_protocol_leaves_out_the_novel_classes():
     assert set(val.auxiliary) == set(range(27)) - set(val.novel) - set(test.novel) and len(val.auxiliary) == 14
 
 
-def test_paired_table_reads_result_files(tmp_path):
+def test_paired_table_reads_records(tmp_path):
     import json
-    import sys
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "experiments"))
-    import paired
+    from crossglg.results.records import RecordError, rows as load
+    from crossglg.results.tables import headline_table, paired_table
 
-    values = {"plain": [0.80, 0.82, 0.78], "crossglg_gathered": [0.83, 0.84, 0.80]}
+    def record(sweep, run, **data):
+        (tmp_path / sweep).mkdir(exist_ok=True)
+        (tmp_path / sweep / f"{run}.json").write_text(json.dumps(data))
+
+    values = {"plain": [0.80, 0.82, 0.78], "crossglg": [0.83, 0.84, 0.80]}
     for row, accs in values.items():
         for seed, a in enumerate(accs):
-            d = tmp_path / "sweep" / f"seed_everything={seed},config={row}"
-            d.mkdir(parents=True)
-            (d / "result.json").write_text(json.dumps({
-                "params": {"seed_everything": seed, "config": f"configs/methods/{row}.yaml"},
-                "settings": {"max_epochs": 15}, "top1": a - 0.01, "exemplar_avg_top1": a, "exemplar_avg_std": 0.05, "floor": 0.6,
-                "floor_exemplar_avg": 0.7, "leak_probe": {"own": 1.0, "shuffled": 0.1, "zero": 0.05}}))
-    text = paired.table(paired.load([tmp_path / "sweep"]), "plain")
-    line = next(ln for ln in text.splitlines() if ln.startswith("| crossglg_gathered | 3 |"))
+            record("sweep", f"seed_everything={seed},config={row}",
+                   params={"seed_everything": seed, "config": f"configs/methods/{row}.yaml"},
+                   settings={"max_epochs": 15}, top1=a - 0.01, exemplar_avg_top1=a, exemplar_avg_std=0.05, floor=0.6,
+                   floor_exemplar_avg=0.7, leak_probe={"own": 1.0, "shuffled": 0.1, "zero": 0.05})
+    text = paired_table(load([tmp_path / "sweep"]), "plain")
+    line = next(ln for ln in text.splitlines() if ln.startswith("| crossglg | 3 |"))
     # differences 0.03, 0.02, 0.02: mean +0.023
     assert "| 0.823 | +0.023 [" in line
-    assert "| crossglg_gathered | 1.000 / 0.100 / 0.050 |" in text
-    with pytest.raises(SystemExit, match="baseline"):
-        paired.table(paired.load([tmp_path / "sweep"]), "nothing")
+    assert "| crossglg | 1.000 / 0.100 / 0.050 |" in text
+    head = headline_table(load([tmp_path / "sweep"]), "plain")
+    assert "| plain | 3 | 0.800 | baseline | 0.790 |" in head and "| crossglg | 3 | 0.823 | +0.023 [" in head
+    with pytest.raises(RecordError, match="baseline"):
+        paired_table(load([tmp_path / "sweep"]), "nothing")
 
     # a second sweep trains 30 epochs and validates every epoch: rows split by length, and
     # the curve's last 3 points give the stopping-point spread (sd of 0.80, 0.82, 0.84 = 0.02)
     for seed in range(3):
-        d = tmp_path / "long" / f"seed_everything={seed},config=plain"
-        d.mkdir(parents=True)
         curve = [{"epoch": e, "top1": 0.5, "exemplar_avg_top1": a} for e, a in enumerate([0.1, 0.80, 0.82, 0.84])]
-        (d / "result.json").write_text(json.dumps({
-            "params": {"seed_everything": seed, "config": "configs/methods/plain.yaml"}, "settings": {"max_epochs": 30},
-            "top1": 0.83, "exemplar_avg_top1": 0.84, "exemplar_avg_std": 0.05, "curve": curve}))
-    rows = paired.load([tmp_path / "sweep", tmp_path / "long"])
-    assert set(rows) == {"plain@15ep", "crossglg_gathered@15ep", "plain@30ep"}
-    text = paired.table(rows, "plain@15ep", last=3)
+        record("long", f"seed_everything={seed},config=plain",
+               params={"seed_everything": seed, "config": "configs/methods/plain.yaml"}, settings={"max_epochs": 30},
+               top1=0.83, exemplar_avg_top1=0.84, exemplar_avg_std=0.05, curve=curve)
+    rows = load([tmp_path / "sweep", tmp_path / "long"])
+    assert set(rows) == {"plain@15ep", "crossglg@15ep", "plain@30ep"}
+    text = paired_table(rows, "plain@15ep", last=3)
     assert "| plain@30ep | 3 | 0.840 | +0.040 [" in text
     assert "| plain@30ep | 0.050 | 0.000 | 0.000 | 0.020 |" in text
     assert "| plain@15ep | 0.050 | 0.020 | 0.020 | - |" in text
     assert "validations (within a run)" in text
-    assert "validations (within a run)" not in paired.table(paired.load([tmp_path / "sweep"]), "plain")
-    drawn = paired.curves(rows)
-    assert list(drawn) == ["plain@30ep"] and drawn["plain@30ep"][0] == {0: 0.1, 1: 0.80, 2: 0.82, 3: 0.84}
-    paired.main([str(tmp_path / "sweep"), str(tmp_path / "long"), "--baseline", "plain@15ep",
-                 "--curves", str(tmp_path / "curves.png")])
-    assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
-    with pytest.raises(SystemExit, match="no run has a learning curve"):
-        paired.main([str(tmp_path / "sweep"), "--curves", str(tmp_path / "none.png")])
+    assert "validations (within a run)" not in paired_table(load([tmp_path / "sweep"]), "plain")
 
     # a sweep over the data order (data.seed) at one seed_everything: pairs share both seeds
     for data_seed, (a, b) in enumerate([(0.70, 0.75), (0.72, 0.71), (0.74, 0.80)]):
-        for row, acc in (("plain", a), ("crossglg_gathered", b)):
-            d = tmp_path / "order" / f"data_seed={data_seed},config={row}"
-            d.mkdir(parents=True)
-            (d / "result.json").write_text(json.dumps({
-                "params": {"seed_everything": 0, "data.seed": data_seed, "config": f"configs/methods/{row}.yaml"},
-                "settings": {"max_epochs": 15}, "top1": acc, "exemplar_avg_top1": acc}))
-    rows = paired.load([tmp_path / "order"])
+        for row, acc in (("plain", a), ("crossglg", b)):
+            record("order", f"data_seed={data_seed},config={row}",
+                   params={"seed_everything": 0, "data.seed": data_seed, "config": f"configs/methods/{row}.yaml"},
+                   settings={"max_epochs": 15}, top1=acc, exemplar_avg_top1=acc)
+    rows = load([tmp_path / "order"])
     assert sorted(rows["plain"]) == [(0, 0), (0, 1), (0, 2)]
-    text = paired.table(rows, "plain")
+    text = paired_table(rows, "plain")
     assert "| seed 0/data 0 | seed 0/data 1 | seed 0/data 2 |" in text
-    assert "| crossglg_gathered | 3 | 0.753 | +0.033 [" in text  # differences 0.05, -0.01, 0.06
+    assert "| crossglg | 3 | 0.753 | +0.033 [" in text  # differences 0.05, -0.01, 0.06
     # with the first sweep (seeds 0-2 at data order 0), both hold seed (0, 0): rows split by sweep
-    rows = paired.load([tmp_path / "sweep", tmp_path / "order", tmp_path / "order"])
-    assert set(rows) == {"plain@sweep", "crossglg_gathered@sweep", "plain@order", "crossglg_gathered@order"}
+    rows = load([tmp_path / "sweep", tmp_path / "order", tmp_path / "order"])
+    assert set(rows) == {"plain@sweep", "crossglg@sweep", "plain@order", "crossglg@order"}
     assert len(rows["plain@order"]) == 3 and rows["plain@sweep"][2, 0]["exemplar_avg_top1"] == 0.78
-    with pytest.raises(SystemExit, match="no <run>/result.json here"):
-        paired.load([tmp_path / "sweep", tmp_path / "missing"])
-    twin = tmp_path / "order" / "data_seed=2,config=plain,aux=10"  # a setting that names no row
-    twin.mkdir()
-    (twin / "result.json").write_text((tmp_path / "order" / "data_seed=2,config=plain" / "result.json").read_text())
-    with pytest.raises(SystemExit, match="two runs of row 'plain' at seed 0/data 2: "):
-        paired.load([tmp_path / "order"])
+    with pytest.raises(RecordError, match="missing: no records here"):
+        load([tmp_path / "sweep", tmp_path / "missing"])
+    (tmp_path / "order" / "data_seed=2,config=plain,aux=10.json").write_text(  # a setting that names no row
+        (tmp_path / "order" / "data_seed=2,config=plain.json").read_text())
+    with pytest.raises(RecordError, match="two records of row 'plain' at seed 0/data 2: "):
+        load([tmp_path / "order"])
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "x.json").write_text("{not json")
+    with pytest.raises(RecordError, match="x.json: not a run record"):
+        load([tmp_path / "bad"])
 
 
 def test_other_class_partner():
@@ -237,7 +231,7 @@ def test_probe_command_on_a_fit_run(builtin_cache, tmp_path, capsys):
                        f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false", "--trainer.logger=false",
                        "--trainer.max_epochs=1", "--trainer.limit_train_batches=2", "--trainer.check_val_every_n_epoch=1",
                        "--model.evaluation.exemplar_draws=20"])
-    saved = json.loads((root / "oneshot_validate.json").read_text())
+    saved = json.loads((root / "result.json").read_text())
     assert saved["leak_probe"]["samples"] > 0 and 0 <= saved["exemplar_avg_top1"] <= 1
     assert saved["floor"] is not None and saved["key_mass_uniform"] > 0
     capsys.readouterr()

@@ -244,5 +244,5 @@ def test_a_version3_checkpoint_validates_through_the_cli(checkpoint, builtin_cac
                            f"--data.embedding_cache={tmp_path / 'emb'}", f"--ckpt_path={ckpt}", "--trainer.logger=false",
                            f"--trainer.default_root_dir={tmp_path / name}", "--trainer.enable_progress_bar=false",
                            "--model.evaluation.exemplar_draws=10"])
-        top1[name] = json.loads((tmp_path / name / "oneshot_validate.json").read_text())["top1"]
+        top1[name] = json.loads((tmp_path / name / "result_validate.json").read_text())["top1"]
     assert top1["v3"] == top1["v4"]

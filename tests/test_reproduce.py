@@ -55,11 +55,10 @@ def test_reproduce_smoke_writes_tables(builtin_cache, tmp_path):
     cmd = ["make", "reproduce-smoke", f"PYTHON={sys.executable}", f"DATA={data_dir}", f"OUT={tmp_path}"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
-    rows = list(csv.DictReader(open(tmp_path / "tables.csv")))
+    rows = list(csv.DictReader(open(tmp_path / "benchmarks.csv")))
     assert {row["method"] for row in rows} == {"plain encoder", "G2L only", "L2G only", "CrossGLG"}
     assert all(row["seeds"] == "2" and 0 <= float(row["ours_mean"]) <= 100 for row in rows)
-    md = (tmp_path / "tables.md").read_text()
-    assert "## builtin_oneshot" in md and "Floor (raw coordinates" in md
+    assert "## builtin_oneshot" in r.stdout and "Floor (raw coordinates" in r.stdout
     # every run logged to wandb (offline here), grouped by the sweep, with its config and plots
     runs = sorted((tmp_path / "sweeps" / "smoke").glob("*/wandb/offline-run-*/run-*.wandb"))
     assert len(runs) == 8
@@ -70,31 +69,33 @@ def test_reproduce_smoke_writes_tables(builtin_cache, tmp_path):
     r2 = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert "8 already finished, 0 to run" in r2.stdout
     assert len(list((tmp_path / "sweeps" / "smoke").glob("*/result.json"))) == 8
-    json.loads(next((tmp_path / "sweeps" / "smoke").glob("*/result.json")).read_text())
+    records = sorted((tmp_path / "records" / "smoke").glob("*.json"))  # one record per run, beside the run folders
+    assert len(records) == 8
+    rec = json.loads(records[0].read_text())
+    assert rec["params"]["seed_everything"] in (0, 1) and rec["epoch"] == rec["settings"]["max_epochs"] - 1
+    assert rec == json.loads((tmp_path / "sweeps" / "smoke" / records[0].stem / "result.json").read_text())
 
 
 def test_tables_count_a_run_repeated_in_two_sweeps_once(tmp_path):
-    """`make tables` groups every sweep's runs by setting; the same setting at the same
-    (seed, data order) in two sweeps is one run repeated, so it counts once, at its mean."""
-    sys.path.insert(0, str(Path(__file__).parent.parent / "experiments"))
-    from tables import collect
+    """The benchmark tables group every sweep's records by setting; the same setting at
+    the same (seed, data order) in two sweeps is one run repeated, so it counts once, at its mean."""
+    from crossglg.results.tables import all_records, benchmark_groups
 
     def run(sweep, name, seed, data_seed, top1, jid_ramp_epochs=0.0):
-        folder = tmp_path / sweep / name
-        folder.mkdir(parents=True)
+        folder = tmp_path / sweep
+        folder.mkdir(exist_ok=True)
         settings = {"dataset": "utdmhad", "aux_classes": None, "encoder": "infogcn", "g2l": True, "l2g": True,
                     "fusion": "gathered", "text_swap": 0.5, "descriptions": None, "protocol": "utdmhad_val",
-                    "distill": False, "seed": seed, "max_epochs": 15, "jid_ramp_epochs": jid_ramp_epochs}
-        if data_seed is not None:
-            settings["data_seed"] = data_seed
-        (folder / "result.json").write_text(json.dumps({"top1": top1, "floor": 0.5, "settings": settings}))
+                    "distill": False, "seed": seed, "max_epochs": 15, "jid_ramp_epochs": jid_ramp_epochs,
+                    "data_seed": data_seed}
+        (folder / f"{name}.json").write_text(json.dumps({"top1": top1, "floor": 0.5, "settings": settings}))
 
-    run("val", "s0", 0, None, 0.70)          # written before data.seed was recorded: it was 0
+    run("val", "s0", 0, 0, 0.70)
     run("val", "s1", 1, 0, 0.80)
     run("val", "r0", 0, 0, 0.30, jid_ramp_epochs=3)  # another method at the same seed
     run("val_data_order", "d0", 0, 0, 0.60)   # a repeat of val's seed 0
     run("val_data_order", "d1", 0, 1, 0.90)   # another data order: a run of its own
-    groups, floors = collect(tmp_path)
+    groups, floors = benchmark_groups(all_records(tmp_path))
     assert sorted(groups) == [("utdmhad_val", "infogcn", "CrossGLG", "all"),
                               ("utdmhad_val", "infogcn", "CrossGLG (JID ramp 3 epochs)", "all")]
     values = groups["utdmhad_val", "infogcn", "CrossGLG", "all"]

@@ -47,8 +47,7 @@ def test_fit_then_inference_touches_no_text(builtin_cache, tiny_encoder, tmp_pat
     t2.test(inf, dm2)
     res = inf.results["test"]
     assert res.num_queries == 280 and 0 <= res.top1 <= 1 and res.episode_mean is not None
-    assert (tmp_path / "oneshot_test.json").exists() and (tmp_path / "confusion_test.png").exists()
-    assert (tmp_path / "joint_importance_test.png").exists()
+    assert res.importance.shape == (res.num_classes, 25) and res.class_names and res.final
     x = next(iter(dm2.val_dataloader()))["x"]
     with torch.no_grad():
         assert torch.allclose(inf.embed(x), m.eval().embed(x), atol=1e-5)
@@ -112,7 +111,8 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
         return torch.load(root / "checkpoints" / "last.ckpt", weights_only=True), json.loads((root / "result.json").read_text())
 
     straight, straight_result = fit(tmp_path / "a", 3)
-    fit(tmp_path / "b", 2)
+    fit(tmp_path / "b", 2)  # 2 of 3 epochs, as a run that crashed after epoch 2's checkpoint
+    (tmp_path / "b" / "result.json").unlink()
     resumed, resumed_result = fit(tmp_path / "b", 3, f"--ckpt_path={tmp_path / 'b' / 'checkpoints' / 'last.ckpt'}")
     assert straight["state_dict"].keys() == resumed["state_dict"].keys()
     assert all(torch.equal(straight["state_dict"][k], resumed["state_dict"][k]) for k in straight["state_dict"])
@@ -133,6 +133,41 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
     for key in ("exemplar_avg_top1", "floor", "leak_probe", "key_mass"):  # the whole final evaluation
         assert validated[key] == straight_result[key] and straight_result[key] is not None, key
     assert json.loads((tmp_path / "a" / "result.json").read_text()) == straight_result
+
+    # a finished run's folder is never fitted into again, resumed or not; nor is an unfinished one afresh
+    for extra in ((), (f"--ckpt_path={tmp_path / 'a' / 'checkpoints' / 'last.ckpt'}",)):
+        with pytest.raises(SystemExit, match="already holds a finished run"):
+            fit(tmp_path / "a", 3, *extra)
+    assert json.loads((tmp_path / "a" / "result.json").read_text()) == straight_result
+    (tmp_path / "b" / "result.json").unlink()
+    with pytest.raises(SystemExit, match="holds an unfinished run; resume it with --ckpt_path"):
+        fit(tmp_path / "b", 3)
+    # a resume with nothing left to train still ends with a full evaluation of its weights
+    _, again = fit(tmp_path / "b", 3, f"--ckpt_path={tmp_path / 'b' / 'checkpoints' / 'last.ckpt'}")
+    assert again["epoch"] == 2 and again["queries"] == straight_result["queries"]
+    assert again["top1"] == straight_result["top1"] and again["exemplar_avg_top1"] == straight_result["exemplar_avg_top1"]
+
+
+def test_a_fit_result_is_a_full_evaluation_of_the_last_epoch(builtin_cache, tmp_path):
+    """Where the last epoch is not a validation epoch (2 epochs, validation every 15),
+    the fit still validates it in full: the result is epoch 1 on all 280 queries, never
+    Lightning's sanity check of the untrained weights (2 batches, epoch 0)."""
+    import json
+
+    from crossglg.train import run_lightning_cli
+
+    import helpers
+
+    root = tmp_path / "run"
+    run_lightning_cli(["fit", "--config", "configs/demo.yaml", f"--data.data_dir={builtin_cache.path.parent.parent}",
+                       "--data.window=16", helpers.TINY_ARG, "--model.guidance.jid_hidden=8", "--trainer.logger=false",
+                       "--trainer.limit_train_batches=2", "--trainer.check_val_every_n_epoch=15",
+                       "--trainer.num_sanity_val_steps=2", "--data.eval_batch_size=64",
+                       "--model.evaluation.plots=false", "--model.evaluation.exemplar_draws=10",
+                       f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false",
+                       "--trainer.max_epochs=2"])
+    result = json.loads((root / "result.json").read_text())
+    assert result["epoch"] == 1 and result["queries"] == 280 and [p["epoch"] for p in result["curve"]] == [1]
 
 
 def test_a_fresh_fit_keeps_nothing_of_a_checkpoint_loaded_before(builtin_cache, tiny_encoder, tmp_path):

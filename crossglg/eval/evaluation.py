@@ -21,7 +21,7 @@ from .floor import raw_coordinate_floor, raw_coordinate_floor_averaged
 from .oneshot import (OneShotResult, distribution_calibration, episode_accuracy, evaluate_oneshot,
                       exemplar_averaged_top1, key_joint_mass)
 from .probe import probe_loader, text_leak_probe
-from .report import print_result, write_artifacts, write_predictions
+from .report import write_predictions
 from ..settings import EvaluationConfig
 from ..text.features import key_joint_mask
 
@@ -76,17 +76,22 @@ class OneShotEvaluation(L.Callback):
     def on_test_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
         self._collect(outputs)
 
+    def on_train_epoch_start(self, trainer, pl_module):
+        # the last epoch is always validated, whatever check_val_every_n_epoch says: a fit's
+        # result is a full evaluation of the weights it ends with
+        if trainer.max_epochs is not None and trainer.current_epoch == trainer.max_epochs - 1:
+            if trainer.check_val_every_n_epoch is not None and trainer.enable_validation:
+                trainer.check_val_every_n_epoch = 1
+
     def on_validation_epoch_end(self, trainer, pl_module):
+        if trainer.sanity_checking:  # a few batches of untrained weights: measured by nothing, kept nowhere
+            self._rows = []
+            return
         res = self.finish(trainer, pl_module, "validate")
         pl_module.log("val_top1", res.top1, prog_bar=True, rank_zero_only=True)
 
     def on_test_epoch_end(self, trainer, pl_module):
-        res = self.finish(trainer, pl_module, "test")
-        print_result(res, self.exemplar_draws)
-
-    def on_fit_end(self, trainer, pl_module):
-        if "validate" in pl_module.results:
-            print_result(pl_module.results["validate"], self.exemplar_draws)
+        self.finish(trainer, pl_module, "test")
 
     # -- metrics --------------------------------------------------------------------
     def finish(self, trainer, pl_module, stage: str) -> OneShotResult:
@@ -100,9 +105,10 @@ class OneShotEvaluation(L.Callback):
         metrics = {f"{stage}/oneshot_top1": res.top1}
         dm = trainer.datamodule
         # final: a fit's last epoch, or a standalone validate/test (its weights are final)
-        final = trainer.state.fn != "fit" or (not trainer.sanity_checking and trainer.max_epochs is not None
+        final = trainer.state.fn != "fit" or (trainer.max_epochs is not None
                                               and trainer.current_epoch >= trainer.max_epochs - 1)
-        if self.exemplar_draws and not trainer.sanity_checking:
+        res.final = final
+        if self.exemplar_draws:
             accs = exemplar_averaged_top1(feats, y, self.exemplar_draws)
             res.exemplar_avg_top1, res.exemplar_avg_std = float(accs.mean()), float(accs.std(ddof=1))
             metrics[f"{stage}/exemplar_avg_top1"] = res.exemplar_avg_top1
@@ -127,15 +133,13 @@ class OneShotEvaluation(L.Callback):
                 metrics[f"{stage}/calibrated_top1"] = res.calibrated_top1
         pl_module.log_dict(metrics, rank_zero_only=True)
         pl_module.results[stage] = res
-        if stage == "validate" and trainer.state.fn == "fit" and not trainer.sanity_checking:
+        if stage == "validate" and trainer.state.fn == "fit":
             point = {"epoch": res.epoch, "top1": res.top1, "exemplar_avg_top1": res.exemplar_avg_top1}
             pl_module.curve = [p for p in pl_module.curve if p["epoch"] != point["epoch"]] + [point]
-        out_dir = Path(trainer.log_dir or trainer.default_root_dir)  # a collective under DDP: every rank
-        if trainer.is_global_zero:
-            names = dm.novel_class_names() if dm is not None else [str(i) for i in range(res.num_classes)]
-            write_artifacts(stage, res, out_dir, k_out, y, names,
-                            exemplar_draws=self.exemplar_draws,
-                            plots=self.plots and final, loggers=trainer.loggers)
+        res.class_names = dm.novel_class_names() if dm is not None else [str(i) for i in range(res.num_classes)]
+        if k_out.shape[1]:
+            k, t = k_out.cpu(), y.cpu()
+            res.importance = torch.stack([k[t == c].mean(0) for c in range(res.num_classes)]).numpy()
         return res
 
 

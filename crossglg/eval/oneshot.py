@@ -47,6 +47,9 @@ class OneShotResult:
     floor_exemplar_avg: float | None = None  # the floor averaged over the same draws
     leak_probe: dict | None = None  # text_leak_probe's accuracies
     epoch: int | None = None  # the epoch (0-based) whose weights were evaluated; None: not from a fit or checkpoint
+    class_names: list[str] = field(default_factory=list)  # the evaluated (novel) classes, in label order
+    importance: np.ndarray | None = None  # (K, V) mean JID importance per evaluated class; None without a JID
+    final: bool = False  # a full evaluation of the weights a run ends with (plots and the record are written)
 
     def line(self) -> str:
         return f"one-shot top-1: {self.top1:.3f} ({self.num_queries} queries, {self.num_classes} novel classes)"

@@ -1,13 +1,12 @@
-"""What a one-shot evaluation leaves behind: `oneshot_<stage>.json`, the confusion
-matrix and JID joint-importance PNGs (also sent to loggers that take images), and the
-result lines on the console; and what `predict` leaves: `predictions.csv` and
-`embeddings.npy`."""
+"""What a one-shot evaluation leaves behind: its JSON summary (the core of a run's
+record, `crossglg.run_result`), the confusion matrix and JID joint-importance PNGs (also
+sent to loggers that take images), and the result lines on the console; and what
+`predict` leaves: `predictions.csv` and `embeddings.npy`."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 import torch
@@ -20,56 +19,59 @@ def summary(stage: str, res: OneShotResult, exemplar_draws: int) -> dict:
     """The JSON record of one evaluation."""
     return {"stage": stage, "epoch": res.epoch, "top1": res.top1, "queries": res.num_queries,
             "classes": res.num_classes, "per_class": res.per_class, "calibrated_top1": res.calibrated_top1,
-            "episode_mean": res.episode_mean, "episode_ci95": res.episode_ci95,
+            "episode_mean": res.episode_mean, "episode_ci95": res.episode_ci95, "episode_setting": res.episode_setting,
             "exemplar_avg_top1": res.exemplar_avg_top1, "exemplar_avg_std": res.exemplar_avg_std,
             "exemplar_draws": exemplar_draws, "floor": res.floor, "floor_exemplar_avg": res.floor_exemplar_avg,
             "key_mass": res.key_mass, "key_mass_uniform": res.key_mass_uniform, "leak_probe": res.leak_probe}
 
 
-def write_artifacts(stage: str, res: OneShotResult, out: Path, k_out: torch.Tensor, y: torch.Tensor,
-                    class_names: list[str], exemplar_draws: int, plots: bool = True,
-                    loggers=()) -> None:
-    """`out/oneshot_<stage>.json` always; with `plots`, `confusion_<stage>.png` and
-    (when the model has a JID, `k_out (N, V)`) `joint_importance_<stage>.png`."""
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / f"oneshot_{stage}.json", json.dumps(summary(stage, res, exemplar_draws), indent=1))
-    if not plots:
-        return
+def write_plots(res: OneShotResult, out: Path, suffix: str = "", loggers=(), stage: str = "validate") -> list[Path]:
+    """The figures of a final evaluation: `out/confusion<suffix>.png` and, when the model
+    has a JID (`res.importance (K, V)`), `out/joint_importance<suffix>.png`; also sent,
+    as `<stage>/confusion` and `<stage>/joint_importance`, to the loggers that take images."""
     from .plots import confusion_png, importance_heatmap_png
 
-    images = {"confusion": confusion_png(res.confusion, class_names, out / f"confusion_{stage}.png",
+    out.mkdir(parents=True, exist_ok=True)
+    names = res.class_names or [str(i) for i in range(res.num_classes)]
+    images = {"confusion": confusion_png(res.confusion, names, out / f"confusion{suffix}.png",
                                          f"one-shot top-1 {res.top1:.3f} ({res.num_queries} queries)")}
-    if k_out.shape[1]:
-        per_class = torch.stack([k_out[y == c].mean(0) for c in range(res.num_classes)]).cpu().numpy()
+    if res.importance is not None:
         images["joint_importance"] = importance_heatmap_png(
-            per_class, class_names, out / f"joint_importance_{stage}.png", "JID importance per novel class (mean k_out)")
+            res.importance, names, out / f"joint_importance{suffix}.png", "JID importance per novel class (mean k_out)")
     for lg in loggers:
         if hasattr(lg, "log_image"):
             for key, path in images.items():
                 lg.log_image(key=f"{stage}/{key}", images=[str(path)])
+    return list(images.values())
 
 
 def result_lines(res: OneShotResult, exemplar_draws: int) -> list[str]:
     """The one-shot line and the indented lines under it."""
+    return record_lines(summary("", res, exemplar_draws))
+
+
+def record_lines(r: dict) -> list[str]:
+    """The result lines of an evaluation's summary (or a run record that holds one)."""
     extra = []
-    if res.calibrated_top1 is not None:
-        extra.append(f"distribution calibration: {res.calibrated_top1:.3f}")
-    if res.episode_mean is not None:
-        extra.append(f"{res.episode_setting} episodes: {res.episode_mean:.3f} +- {res.episode_ci95:.3f}")
-    if res.exemplar_avg_top1 is not None:
-        extra.append(f"exemplar-averaged top-1 ({exemplar_draws} draws): "
-                     f"{res.exemplar_avg_top1:.3f} +- {res.exemplar_avg_std:.3f} (sd over draws)")
-    if res.key_mass is not None:
-        extra.append(f"JID mass on the text's key joints (novel classes): {res.key_mass:.3f} "
-                     f"(uniform {res.key_mass_uniform:.3f})")
-    if res.leak_probe is not None:
-        p = res.leak_probe
+    if r.get("calibrated_top1") is not None:
+        extra.append(f"distribution calibration: {r['calibrated_top1']:.3f}")
+    if r.get("episode_mean") is not None:
+        extra.append(f"{r.get('episode_setting', 'episodes:')} episodes: {r['episode_mean']:.3f} +- {r['episode_ci95']:.3f}")
+    if r.get("exemplar_avg_top1") is not None:
+        extra.append(f"exemplar-averaged top-1 ({r['exemplar_draws']} draws): "
+                     f"{r['exemplar_avg_top1']:.3f} +- {r['exemplar_avg_std']:.3f} (sd over draws)")
+    if r.get("key_mass") is not None:
+        extra.append(f"JID mass on the text's key joints (novel classes): {r['key_mass']:.3f} "
+                     f"(uniform {r['key_mass_uniform']:.3f})")
+    if r.get("leak_probe") is not None:
+        p = r["leak_probe"]
         extra.append(f"text-leak probe, cross-modal top-1 on auxiliary samples: own {p['own']:.3f}, "
                      f"another class's skeleton {p['shuffled']:.3f}, zero skeleton {p['zero']:.3f}")
-    if res.floor is not None:
-        extra.append(f"floor (raw coordinates, no learning): {res.floor:.3f}"
-                     + (f", exemplar-averaged {res.floor_exemplar_avg:.3f}" if res.floor_exemplar_avg else ""))
-    return [res.line()] + [f"  {e}" for e in extra]
+    if r.get("floor") is not None:
+        extra.append(f"floor (raw coordinates, no learning): {r['floor']:.3f}"
+                     + (f", exemplar-averaged {r['floor_exemplar_avg']:.3f}" if r.get("floor_exemplar_avg") else ""))
+    head = f"one-shot top-1: {r['top1']:.3f} ({r['queries']} queries, {r['classes']} novel classes)"
+    return [head] + [f"  {e}" for e in extra]
 
 
 def print_result(res: OneShotResult, exemplar_draws: int) -> None:

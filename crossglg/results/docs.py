@@ -1,0 +1,113 @@
+"""The tables in README.md and docs/, regenerated from the committed run records.
+
+A generated block sits between a start marker and `<!-- crossglg:end -->`; the start
+marker says what goes there:
+
+- `<!-- crossglg:table headline SWEEP[,SWEEP...] baseline=ROW -->`: `tables.headline_table`
+- `<!-- crossglg:table paired SWEEP[,SWEEP...] baseline=ROW -->`: `tables.paired_table`
+- `<!-- crossglg:table benchmarks -->`: every record beside the paper (`tables.benchmark_tables`)
+- `<!-- crossglg:table layouts -->`: which source joints give each NTU joint, per layout
+  (from `data.recordings.LAYOUTS`)
+- `<!-- crossglg:demo SWEEP -->`: the demo's result lines and time, from its record
+
+`regenerate` rewrites the blocks; `stale` lists the files whose blocks differ from what
+the records give (the test that guards the docs calls it).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import CrossGLGError
+from ..io import atomic_write_text
+
+END = "<!-- crossglg:end -->"
+BLOCK = re.compile(r"(<!-- crossglg:(?P<kind>table|demo)(?P<args>[^>]*?)-->\n)(?P<body>.*?)(?=" + re.escape(END) + ")",
+                   re.S)
+
+
+class DocsError(CrossGLGError):
+    """A generated block that cannot be built (unknown kind, missing records)."""
+
+
+def layouts_table() -> str:
+    from ..data.layout import NTU_JOINTS
+    from ..data.recordings import LAYOUTS
+
+    shown = [n for n in LAYOUTS if n != "array"]
+    out = ["| NTU joint | " + " | ".join(f"`{n}`" for n in shown) + " |", "|---|" + "---|" * len(shown)]
+    for v, joint in enumerate(NTU_JOINTS):
+        cells = []
+        for n in shown:
+            lay = LAYOUTS[n]
+            cells.append(" + ".join(lay.joints[j] for j in lay.sources[v]) if len(lay.sources[v]) == 1
+                         else "mean of " + ", ".join(lay.joints[j] for j in lay.sources[v]))
+        out.append(f"| {v + 1} {joint} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def demo_block(records: Path, sweep: str) -> str:
+    from ..eval.report import record_lines
+    from .records import load_sweep
+
+    (rec,) = load_sweep(records / sweep)[:1]
+    machine = rec.get("machine") or {}
+    took = rec.get("wall_s")
+    lines = ["```", *record_lines(rec.data), "```", ""]
+    if took is not None:
+        lines.append(f"The run shown took {took / 60:.1f} min ({machine.get('device', 'cpu')}, "
+                     f"{machine.get('threads', '?')} threads; recorded in `{rec.path.relative_to(records.parent)}`).")
+    return "\n".join(lines) + "\n"
+
+
+def block(kind: str, args: str, records: Path) -> str:
+    from .records import rows
+    from .tables import all_records, benchmark_tables, headline_table, paired_table
+
+    words = args.split()
+    opts = dict(w.split("=", 1) for w in words if "=" in w)
+    plain = [w for w in words if "=" not in w]
+    if kind == "demo":
+        return demo_block(records, plain[0] if plain else "demo")
+    what = plain[0] if plain else ""
+    if what in ("headline", "paired"):
+        sweeps = [records / s for s in plain[1].split(",")]
+        table = headline_table if what == "headline" else paired_table
+        return table(rows(sweeps), opts.get("baseline", "plain"))
+    if what == "benchmarks":
+        return benchmark_tables(all_records(records))[0] + "\n"
+    if what == "layouts":
+        return layouts_table()
+    raise DocsError(f"unknown generated block {kind} {args.strip()!r}")
+
+
+def render(text: str, records: Path, where: str = "") -> str:
+    def fill(m: re.Match) -> str:
+        try:
+            body = block(m["kind"], m["args"], records)
+        except CrossGLGError as e:
+            raise DocsError(f"{where}: block '{m['kind']}{m['args'].rstrip()}': {e}") from None
+        return m.group(1) + body
+    return BLOCK.sub(fill, text)
+
+
+def doc_files(root: Path) -> list[Path]:
+    return [p for p in [root / "README.md", *sorted((root / "docs").glob("*.md"))] if p.is_file()]
+
+
+def stale(root: Path, records: Path) -> list[Path]:
+    """The files whose generated blocks differ from what the records give."""
+    return [p for p in doc_files(root) if render(p.read_text(), records, str(p)) != p.read_text()]
+
+
+def regenerate(root: Path, records: Path) -> list[Path]:
+    """Rewrite every generated block (atomically); the files that changed."""
+    changed = []
+    for p in doc_files(root):
+        old = p.read_text()
+        new = render(old, records, str(p))
+        if new != old:
+            atomic_write_text(p, new)
+            changed.append(p)
+    return changed
