@@ -53,13 +53,10 @@ def model_fingerprint(model) -> str:
 def load_model(ckpt: str | Path):
     """The inference network and its evaluation transform (window, persons, stream
     of the data it was trained on)."""
-    from .models.checkpoint import load_inference_model, read_checkpoint
+    from .models.checkpoint import read_checkpoint
 
-    path = Path(ckpt)
-    if not path.exists():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    model = load_inference_model(path)
-    dm = read_checkpoint(path).get("datamodule_hyper_parameters") or {}
+    checkpoint = read_checkpoint(ckpt)
+    model, dm = checkpoint.network(), checkpoint.data
     transform = SampleTransform(window=dm.get("window", 64), train=False, stream=dm.get("stream", "joint"),
                                 persons=dm.get("persons", 2))
     return model, transform

@@ -9,8 +9,7 @@ config as nested keys, e.g.
       optimiser: {lr: 0.05, milestones: [11, 14]}
 
 or on the command line as `--model.guidance.text_swap 0.5`. Checkpoints store each group
-as a plain dict; `grouped` turns the flat arguments of checkpoints written before the
-groups existed (versions 1-3) into groups. A leaf module: it imports nothing of crossglg.
+as a plain dict. A leaf module: it imports nothing of crossglg.
 """
 
 from __future__ import annotations
@@ -134,18 +133,6 @@ class EvaluationConfig:
 GROUPS = {"encoder": EncoderConfig, "guidance": GuidanceConfig, "classifier": ClassifierConfig,
           "optimiser": OptimiserConfig, "evaluation": EvaluationConfig}
 
-#: The flat argument names of versions 1-3 that a group spells differently.
-_RENAMED = {"encoder": ("encoder", "name"), "encoder_args": ("encoder", "args"), "head": ("classifier", "kind"),
-            "eval_episodes": ("evaluation", "episodes"), "eval_n_way": ("evaluation", "n_way"),
-            "eval_k_shot": ("evaluation", "k_shot")}
-
-
-def _flat_names() -> dict[str, tuple[str, str]]:
-    names = {f.name: (group, f.name) for group, cls in GROUPS.items() for f in fields(cls)}
-    names.update(_RENAMED)
-    return names
-
-
 def as_group(cls: type, value: Any):
     """`value` (None, a dict of some of the fields, or an instance) as an instance of `cls`;
     a clear error names the group and the fields it does not have."""
@@ -159,60 +146,6 @@ def as_group(cls: type, value: Any):
     return cls(**value)
 
 
-def grouped(flat: dict) -> dict:
-    """Flat arguments (`{"encoder": "stgcn", "g2l": False, "lr": 0.05, ...}`, as versions
-    1-3 stored them; also a convenience for tests) as groups of dicts; keys that belong
-    to no group (`num_classes`, `text_dim`, `persons`, group dicts) pass through."""
-    names, out = _flat_names(), {}
-    for k, v in flat.items():
-        if k in GROUPS and isinstance(v, dict | GROUPS[k]):
-            group = out.setdefault(k, {})
-            group.update(asdict(v) if not isinstance(v, dict) else v)
-        elif k in names:
-            group, name = names[k]
-            out.setdefault(group, {})[name] = v
-        else:
-            out[k] = v
-    return out
-
-
 def to_dicts(groups: dict) -> dict:
     """The groups of `groups` as plain dicts (what a checkpoint stores), other keys as they are."""
     return {k: asdict(v) if k in GROUPS and not isinstance(v, dict) else v for k, v in groups.items()}
-
-
-def _model_block(config: dict) -> dict:
-    """A config's `model:` settings, nested (`model: {g2l: true}`) and dotted
-    (`model.g2l: true`) merged, keyed relative to `model` (`g2l`, `encoder.name`)."""
-    model = dict(config.get("model") or {}) if isinstance(config.get("model"), dict) else {}
-    model.update({k[len("model."):]: v for k, v in config.items() if k.startswith("model.")})
-    return model
-
-
-def flat_keys(config: dict) -> list[str]:
-    """The flat (crossglg checkpoint version <= 3) settings a config file's `model:` holds,
-    nested or dotted, e.g. `["model.g2l"]`."""
-    names = _flat_names()
-    return [f"model.{key}" for key, value in _model_block(config).items()
-            if key.split(".")[0] in names
-            and not (key.split(".")[0] in GROUPS and (isinstance(value, dict) or "." in key))]
-
-
-def upgrade_config(config: dict) -> dict:
-    """A config with flat `model:` settings (`flat_keys`) rewritten into the groups, the
-    rest unchanged; dotted keys become nested ones under `model:`."""
-    out = {k: v for k, v in config.items() if not k.startswith("model.") and k != "model"}
-    model = _model_block(config)
-    new = out.setdefault("model", {})
-    for k, v in grouped({k: v for k, v in model.items() if "." not in k}).items():
-        if isinstance(v, dict) and k in GROUPS:
-            new.setdefault(k, {}).update(v)
-        else:
-            new[k] = v
-    for k, v in model.items():  # already dotted inside model: (`encoder.name: x`)
-        if "." in k:
-            group, name = k.split(".", 1)
-            new.setdefault(group, {})[name] = v
-    if not new:
-        del out["model"]
-    return out

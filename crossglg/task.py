@@ -14,7 +14,7 @@ import torch
 
 from .eval.evaluation import OneShotEvaluation
 from .eval.oneshot import OneShotResult
-from .models.checkpoint import CHECKPOINT_VERSION, read_checkpoint, task_arguments, upgrade_state_dict
+from .models.checkpoint import CHECKPOINT_VERSION, read_checkpoint
 from .models.network import CrossGLGNet
 from .settings import (GROUPS, ClassifierConfig, EncoderConfig, EvaluationConfig, GuidanceConfig, OptimiserConfig,
                        as_group, to_dicts)
@@ -35,7 +35,7 @@ class ConnectText(L.Callback):
             pl_module.connect(datamodule_text(trainer.datamodule))
 
 
-class CrossGLG(L.LightningModule):
+class CrossGLGTask(L.LightningModule):
     """Args (all in the config under `model:`):
         num_classes: auxiliary classes (linked from the data).
         text_dim: sentence-embedding size (linked from `data.text_encoder`, read from its configuration).
@@ -152,8 +152,6 @@ class CrossGLG(L.LightningModule):
                                       "cuda": torch.cuda.get_rng_state() if torch.cuda.is_initialized() else None}
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
-        version = checkpoint.get("crossglg_version", CHECKPOINT_VERSION)
-        checkpoint["state_dict"] = upgrade_state_dict(checkpoint["state_dict"], version)
         self.curve = list(checkpoint.get("crossglg_curve", []))
         self._resume_rng = checkpoint.get("crossglg_rng")
         self.checkpoint_epoch = checkpoint.get("epoch")
@@ -172,11 +170,10 @@ class CrossGLG(L.LightningModule):
                 torch.cuda.set_rng_state(rng["cuda"], self.device)
 
 
-def load_task(path: str | Path, map_location: str = "cpu") -> CrossGLG:
+def load_task(path: str | Path, map_location: str = "cpu") -> CrossGLGTask:
     """The task of a checkpoint (for `Trainer.test`/`predict` in Python), built from the
-    checkpoint's hyper-parameters; reads every version `load_inference_model` reads."""
+    checkpoint's hyper-parameters (`models.checkpoint.read_checkpoint`)."""
     ckpt = read_checkpoint(path, map_location)
-    version = ckpt["crossglg_version"]
-    task = CrossGLG(**task_arguments(ckpt.get("hyper_parameters", {}), version))
-    task.load_state_dict(upgrade_state_dict(ckpt["state_dict"], version), strict=True)
+    task = CrossGLGTask(**ckpt.hparams)
+    task.load_state_dict(ckpt.state_dict, strict=True)
     return task.eval()

@@ -21,7 +21,7 @@ from pathlib import Path
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
 from .data.datamodule import SkeletonDataModule
-from .task import CrossGLG
+from .task import CrossGLGTask
 from .text.embeddings import encoder_dimension
 
 
@@ -144,21 +144,6 @@ class CrossGLGCLI(LightningCLI):
         if self.model.evaluation.plots:
             write_plots(res, root, suffix, self.trainer.loggers, stage)
 
-    def _parse_ckpt_path(self) -> None:
-        """LightningCLI applies a `--ckpt_path` checkpoint's hyper-parameters to the config
-        (its own `_parse_ckpt_path`); those of a checkpoint written before the settings
-        were grouped (crossglg versions 1-3) are put into their groups first."""
-        from .models.checkpoint import read_checkpoint, task_arguments
-
-        sub = self.config.get("subcommand")
-        path = self.config[sub].get("ckpt_path") if sub else None
-        if not path or not Path(path).is_file():
-            return
-        ckpt = read_checkpoint(path)
-        hparams = task_arguments(ckpt.get("hyper_parameters", {}), ckpt["crossglg_version"])
-        if hparams:
-            self.config = self.parser.parse_object({sub: {"model": hparams}}, self.config)
-
     def add_arguments_to_parser(self, parser) -> None:
         parser.link_arguments("data.num_aux_classes", "model.num_classes", apply_on="instantiate")
         parser.link_arguments("data.text_encoder", "model.text_dim", compute_fn=encoder_dimension, apply_on="parse")
@@ -248,7 +233,7 @@ def run_lightning_cli(argv: list[str], run: bool = True) -> CrossGLGCLI:
 
     with warnings.catch_warnings():  # `python -m crossglg fit ...` passes its own argv on: not a mistake
         warnings.filterwarnings("ignore", message=".*args parameter is intended")
-        return CrossGLGCLI(CrossGLG, SkeletonDataModule, args=argv, seed_everything_default=0, parser_class=ArgumentParser,
+        return CrossGLGCLI(CrossGLGTask, SkeletonDataModule, args=argv, seed_everything_default=0, parser_class=ArgumentParser,
                            save_config_callback=LogConfig, save_config_kwargs={"overwrite": True},
                            trainer_defaults=TRAINER_DEFAULTS, run=run)
 
@@ -260,9 +245,6 @@ class _ParseOnly(CrossGLGCLI):
     def instantiate_classes(self) -> None:
         pass
 
-    def _set_seed(self) -> None:  # parsing only: leave the global RNGs alone
-        pass
-
 
 def resolve_config(argv: list[str]) -> dict:
     """The config `fit` would run with (config files in order, includes and overrides
@@ -270,9 +252,22 @@ def resolve_config(argv: list[str]) -> dict:
     `argv`: e.g. `["--config", "configs/ntu120.yaml", "--data.aux_classes=20", "--model.encoder.name=stgcn"]`."""
     import warnings
 
-    with warnings.catch_warnings():
+    import random
+
+    import numpy as np
+    import torch
+
+    states = random.getstate(), np.random.get_state(), torch.random.get_rng_state(), os.environ.get("PL_GLOBAL_SEED")
+    with warnings.catch_warnings():  # parsing only: the global random state is left as it was
         warnings.filterwarnings("ignore", message=".*args parameter is intended")
-        cli = _ParseOnly(CrossGLG, SkeletonDataModule, args=argv, run=False, seed_everything_default=0,
+        cli = _ParseOnly(CrossGLGTask, SkeletonDataModule, args=argv, run=False, seed_everything_default=0,
                          parser_class=ArgumentParser,
                          save_config_callback=None, trainer_defaults=TRAINER_DEFAULTS)
+    random.setstate(states[0])
+    np.random.set_state(states[1])
+    torch.random.set_rng_state(states[2])
+    if states[3] is None:
+        os.environ.pop("PL_GLOBAL_SEED", None)
+    else:
+        os.environ["PL_GLOBAL_SEED"] = states[3]
     return cli.config.as_dict()

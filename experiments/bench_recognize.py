@@ -30,10 +30,10 @@ def make_checkpoint(path: Path) -> Path:
 
     from crossglg.models.checkpoint import CHECKPOINT_VERSION
     from crossglg.settings import EncoderConfig, GuidanceConfig
-    from crossglg.task import CrossGLG
+    from crossglg.task import CrossGLGTask
 
     torch.manual_seed(0)
-    task = CrossGLG(num_classes=18, text_dim=384, persons=1, guidance=GuidanceConfig(jid_hidden=64),
+    task = CrossGLGTask(num_classes=18, text_dim=384, persons=1, guidance=GuidanceConfig(jid_hidden=64),
                     encoder=EncoderConfig("infogcn_lite", {"widths": [32, 32, 32, 64, 64, 64, 128, 128, 128]}))
     torch.save({"state_dict": task.state_dict(), "hyper_parameters": dict(task.hparams),
                 "crossglg_version": CHECKPOINT_VERSION,

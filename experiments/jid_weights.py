@@ -5,7 +5,7 @@ re-weighting from an untrained JID at epoch 0 distorts the encoder's features, i
 whether the JID needs a warm-up.
 
     python experiments/jid_weights.py --config configs/utdmhad.yaml --config configs/encoders/infogcn.yaml \
-        --seeds 10 --runs results/sweeps/utdmhad_encoders/*crossglg_gathered
+        --seeds 10 --runs results/sweeps/utdmhad_encoders/*crossglg
 
 Measured on up to `--samples` auxiliary-class training recordings (evaluation
 transform), in training mode at initialisation (as epoch 0 runs) and in evaluation mode

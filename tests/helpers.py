@@ -14,8 +14,8 @@ from crossglg.data.datamodule import SkeletonDataModule
 from crossglg.data.ntu import format_ntu_skeleton
 from crossglg.data.recordings import LAYOUTS
 from crossglg.models.network import CrossGLGNet
-from crossglg.settings import grouped
-from crossglg.task import CrossGLG
+from crossglg.settings import ClassifierConfig, EncoderConfig, GuidanceConfig
+from crossglg.task import CrossGLGTask
 from crossglg.text.embeddings import encoder_dimension
 
 #: The public datasets beside the repository (`../shared/data`), or `$CROSSGLG_SHARED_DATA`.
@@ -45,14 +45,21 @@ TINY = {"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}
 TINY_ARG = '--model.encoder.args={"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}'
 
 
-def tiny_net(**kw) -> CrossGLGNet:
-    """A CrossGLG network on the tiny widths: 4 auxiliary classes, 32-dim text. `kw`:
-    settings by their flat names (`g2l=False`, `encoder="stgcn"`, `head="ib"`), which
-    `crossglg.settings.grouped` puts into their groups."""
-    args = dict(num_classes=4, text_dim=32, encoder="infogcn_lite", encoder_args=TINY, jid_hidden=8,
-                interaction_heads=2)
-    args.update(kw)
-    return CrossGLGNet(**grouped(args))
+def groups(encoder: dict | None = None, guidance: dict | None = None, classifier: dict | None = None,
+           **other) -> dict:
+    """Settings groups at the test sizes (tiny widths, a small JID and interaction),
+    with the given fields of each group on top."""
+    return dict(encoder={"name": "infogcn_lite", "args": TINY, **(encoder or {})},
+                guidance={"jid_hidden": 8, "interaction_heads": 2, **(guidance or {})},
+                classifier=dict(classifier or {}), **other)
+
+
+def tiny_net(num_classes: int = 4, text_dim: int = 32, **settings) -> CrossGLGNet:
+    """A CrossGLG network on the tiny widths: 4 auxiliary classes, 32-dim text;
+    `settings` by group, e.g. `guidance={"g2l": False}` (see `groups`)."""
+    g = groups(**settings)
+    return CrossGLGNet(num_classes, text_dim, encoder=EncoderConfig(**g["encoder"]),
+                       guidance=GuidanceConfig(**g["guidance"]), classifier=ClassifierConfig(**g["classifier"]))
 
 
 def tiny_datamodule(cache, text_encoder: str | None = None, embedding_cache=None, **kw) -> SkeletonDataModule:
@@ -63,14 +70,13 @@ def tiny_datamodule(cache, text_encoder: str | None = None, embedding_cache=None
     return SkeletonDataModule("builtin", **args)
 
 
-def tiny_task(dm: SkeletonDataModule | None = None, **kw) -> CrossGLG:
-    """A CrossGLG task on the tiny widths, sized for `dm` (classes and text width); `kw`
-    by flat names, as `tiny_net`."""
-    args = dict(encoder_args=TINY, jid_hidden=8, interaction_heads=2)
+def tiny_task(dm: SkeletonDataModule | None = None, **settings) -> CrossGLGTask:
+    """A CrossGLG task on the tiny widths, sized for `dm` (classes and text width);
+    `settings` by group (`guidance={...}`, `optimiser={...}`, `evaluation={...}`)."""
+    args = groups(**settings)
     if dm is not None:
         args.update(num_classes=dm.num_aux_classes, text_dim=encoder_dimension(dm.hparams.text_encoder))
-    args.update(kw)
-    return CrossGLG(**grouped(args))
+    return CrossGLGTask(**args)
 
 
 def tiny_trainer(root, **kw) -> L.Trainer:

@@ -55,7 +55,7 @@ def test_bad_command_lines_get_one_line_errors(tmp_path, capsys):
 def test_every_config_file_is_covered():
     files = {str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob("*.yaml")}
     overlays = {f"methods/{m}.yaml" for m in METHODS} | {"encoders/infogcn.yaml", "encoders/stgcn.yaml"}
-    overlays |= {"methods/crossglg_gathered.yaml", "methods/crossglg_jid_ramp.yaml", "text/utdmhad_templated.yaml",
+    overlays |= {"methods/crossglg_residual.yaml", "methods/crossglg_jid_ramp.yaml", "text/utdmhad_templated.yaml",
                  "text/utdmhad_purls.yaml", "encoders/infogcn_lite.yaml", "schedules/long.yaml"}
     assert files == set(SETTINGS) | overlays | {"paper.yaml", "cpu.yaml"}
 
@@ -70,7 +70,7 @@ def test_paper_configs_use_the_faithful_infogcn(capsys):
 
 
 def test_text_guidance_overlays(capsys):
-    cfg = resolved(capsys, "utdmhad.yaml", "methods/crossglg_gathered.yaml", "text/utdmhad_templated.yaml")
+    cfg = resolved(capsys, "utdmhad.yaml", "methods/crossglg.yaml", "text/utdmhad_templated.yaml")
     g = cfg["model"]["guidance"]
     assert (g["g2l"], g["l2g"], g["fusion"], g["text_swap"]) == (True, True, "gathered", 0.5)
     assert (CONFIGS.parent / cfg["data"]["descriptions"]).is_file()

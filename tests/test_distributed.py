@@ -12,7 +12,7 @@ import lightning as L
 import pytest
 
 from crossglg.eval.evaluation import OneShotPredictionWriter
-from crossglg.task import CrossGLG, load_task
+from crossglg.task import CrossGLGTask, load_task
 from crossglg.settings import EncoderConfig, EvaluationConfig, GuidanceConfig, OptimiserConfig
 from helpers import TINY, tiny_datamodule, tiny_trainer
 
@@ -25,7 +25,7 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
     def dm():
         return tiny_datamodule(builtin_cache, eval_batch_size=37)
 
-    m = CrossGLG(num_classes=16, encoder=EncoderConfig("infogcn_lite", TINY), guidance=GuidanceConfig(g2l=False, l2g=False),
+    m = CrossGLGTask(num_classes=16, encoder=EncoderConfig("infogcn_lite", TINY), guidance=GuidanceConfig(g2l=False, l2g=False),
                  optimiser=OptimiserConfig(lr=0.05, warmup_epochs=1),
                  evaluation=EvaluationConfig(episodes=20, calibration_at_test=False))
     ck = L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp_path / "ck", save_last=True)
@@ -41,7 +41,7 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
         from crossglg.eval.report import summary
         from crossglg.eval.evaluation import OneShotPredictionWriter
         from crossglg.data.datamodule import SkeletonDataModule
-        from crossglg.task import CrossGLG, load_task
+        from crossglg.task import CrossGLGTask, load_task
 
         class Keep(L.Callback):
             # rank 0 holds the gathered result of `stage`: its JSON summary
@@ -65,7 +65,7 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
                       **common).test(m, dm())
             L.Trainer(devices=5, default_root_dir={str(tmp_path / 'ddp')!r}, callbacks=[OneShotPredictionWriter()],
                       **common).predict(m, dm(), return_predictions=False)
-            fresh = CrossGLG(num_classes=16, encoder={{"name": "infogcn_lite", "args": {TINY!r}}},
+            fresh = CrossGLGTask(num_classes=16, encoder={{"name": "infogcn_lite", "args": {TINY!r}}},
                              guidance={{"g2l": False, "l2g": False}}, optimiser={{"lr": 0.05, "warmup_epochs": 1}},
                              evaluation={{"leak_probe": False}})
             ck = L.pytorch.callbacks.ModelCheckpoint(dirpath={str(tmp_path / 'ddp_fit' / 'ck')!r}, save_last=True)

@@ -28,7 +28,8 @@ def _class_signal_batch(n_per_class=6, classes=4, t=8, signal=1.0):
 
 def _train_cross_modal(fusion, text_swap, signal=1.0, steps=60):
     torch.manual_seed(0)
-    m, text = tiny_net(fusion=fusion, text_swap=text_swap, g2l=False, w_c=1.0, dropout=0.0), tiny_text()
+    m, text = tiny_net(guidance=dict(fusion=fusion, text_swap=text_swap, g2l=False, w_c=1.0),
+                       classifier=dict(dropout=0.0)), tiny_text()
     x, y = _class_signal_batch(signal=signal)
     opt = torch.optim.Adam(m.parameters(), lr=1e-2)
     m.train()
@@ -73,7 +74,7 @@ def test_gathered_fusion_ignores_text_without_skeleton():
 
 def test_text_swap_keeps_the_label_and_changes_the_text():
     torch.manual_seed(0)
-    m, (joint_text, k_gt) = tiny_net(fusion="gathered", text_swap=1.0, g2l=False), tiny_text()
+    m, (joint_text, k_gt) = tiny_net(guidance=dict(fusion="gathered", text_swap=1.0, g2l=False)), tiny_text()
     seen = {}
 
     def spy(text, tokens):
@@ -225,7 +226,7 @@ def test_probe_command_on_a_fit_run(builtin_cache, tmp_path, capsys):
 
     configs = Path(__file__).parent.parent / "configs"
     root = tmp_path / "run"
-    run_lightning_cli(["fit", "--config", str(configs / "demo.yaml"), "--config", str(configs / "methods/crossglg_gathered.yaml"),
+    run_lightning_cli(["fit", "--config", str(configs / "demo.yaml"), "--config", str(configs / "methods/crossglg.yaml"),
                        f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16",
                        TINY_ARG, "--model.guidance.jid_hidden=8",
                        f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false", "--trainer.logger=false",

@@ -16,14 +16,14 @@ from helpers import needs_utd
 
 def test_total_loss_is_the_stated_weighted_sum():
     torch.manual_seed(0)
-    net, text = tiny_net(w_cal=0.5, w_c=0.2, text_swap=0.0), tiny_text()
+    net, text = tiny_net(guidance=dict(w_cal=0.5, w_c=0.2, text_swap=0.0)), tiny_text()
     net.eval()  # no dropout: the parts and the total come from the same forward
     x, y = torch.randn(6, 3, 16, 25, 1), torch.tensor([0, 1, 2, 3, 0, 1])
     p = net.losses(x, y, *text, distill_weight=0.3)
     assert set(p) == {"loss_s", "loss_cal", "loss_c", "loss_kd", "loss", "acc_s"}
     expected = p["loss_s"] + 0.5 * p["loss_cal"] + 0.2 * p["loss_c"] + 0.3 * p["loss_kd"]
     assert p["loss"].item() == pytest.approx(expected.item(), rel=1e-6)
-    plain = tiny_net(g2l=False, l2g=False).eval()
+    plain = tiny_net(guidance=dict(g2l=False, l2g=False)).eval()
     q = plain.losses(x, y)
     assert set(q) == {"loss_s", "loss", "acc_s"} and torch.equal(q["loss"], q["loss_s"])
 
@@ -32,7 +32,7 @@ def test_distillation_teacher_is_detached():
     """The KD term moves the student (skeleton branch) only: its gradient reaches
     neither the interaction nor, through the teacher, anything else."""
     torch.manual_seed(0)
-    net = tiny_net(g2l=False, text_swap=0.0, dropout=0.0).eval()
+    net = tiny_net(guidance=dict(g2l=False, text_swap=0.0), classifier=dict(dropout=0.0)).eval()
     logits_s = torch.randn(4, 4, requires_grad=True)
     feat_s = torch.randn(4, 16, requires_grad=True)
     logits_c = torch.randn(4, 4, requires_grad=True)
@@ -105,11 +105,11 @@ def test_training_beats_the_floor_on_builtin(builtin_cache, tmp_path):
     import lightning as L
 
     from crossglg.settings import EncoderConfig, EvaluationConfig, GuidanceConfig, OptimiserConfig
-    from crossglg.task import CrossGLG
+    from crossglg.task import CrossGLGTask
 
     L.seed_everything(0)
     dm = tiny_datamodule(builtin_cache, eval_batch_size=100)
-    m = CrossGLG(num_classes=16, encoder=EncoderConfig("infogcn_lite", {"widths": [16, 16, 16, 32, 32, 32, 32, 32, 32]}),
+    m = CrossGLGTask(num_classes=16, encoder=EncoderConfig("infogcn_lite", {"widths": [16, 16, 16, 32, 32, 32, 32, 32, 32]}),
                  guidance=GuidanceConfig(g2l=False, l2g=False), optimiser=OptimiserConfig(lr=0.05, warmup_epochs=1, milestones=[5]),
                  evaluation=EvaluationConfig(calibration_at_test=False, plots=False))
     t = tiny_trainer(tmp_path, max_epochs=6, num_sanity_val_steps=0, check_val_every_n_epoch=6,

@@ -125,42 +125,24 @@ def test_checkpoint_from_the_cli_loads(checkpoint, tmp_path):
         load_inference_model(tmp_path / "future.ckpt")
 
 
-def as_version3(ck: dict) -> dict:
-    """A version 4 checkpoint as version 3 wrote it: the same weights, flat settings."""
-    hp = ck["hyper_parameters"]
-    flat = {"num_classes": hp["num_classes"], "text_dim": hp["text_dim"], "persons": hp["persons"],
-            "encoder": hp["encoder"]["name"], "encoder_args": hp["encoder"]["args"], "head": hp["classifier"]["kind"],
-            "eval_episodes": hp["evaluation"]["episodes"], "plots": hp["evaluation"]["plots"],
-            **hp["guidance"], **hp["optimiser"], **{k: v for k, v in hp["classifier"].items() if k != "kind"}}
-    return dict(ck, crossglg_version=3, hyper_parameters=flat)
-
-
-def test_older_checkpoints_load_and_damaged_ones_are_named(checkpoint, builtin_cache, tmp_path):
-    """Version 3 (flat settings) and version 2 (flat settings, the network's weights at
-    the top level, as before the network and the task were apart) checkpoints load, for
-    inference and for the task, with the same settings and the same embeddings as the
-    version 4 one; a truncated file gets a one-line error naming it."""
+def test_other_checkpoints_get_one_clear_error(checkpoint, builtin_cache, tmp_path):
+    """A checkpoint of a pre-release layout (any other `crossglg_version`) and a
+    truncated file each get a one-line error naming the file; the task and the
+    inference network rebuilt from one checkpoint embed alike."""
     import torch
 
-    from crossglg.models.checkpoint import CheckpointError, load_inference_model
+    from crossglg.models.checkpoint import CheckpointError, load_inference_model, read_checkpoint
     from crossglg.task import load_task
 
     ck = torch.load(checkpoint, weights_only=True)
     assert ck["crossglg_version"] == 4 and all(k.startswith("net.") for k in ck["state_dict"])
-    hp = ck["hyper_parameters"]
-    v3 = as_version3(ck)
-    torch.save(v3, tmp_path / "v3.ckpt")
-    torch.save(dict(v3, crossglg_version=2, state_dict={k[4:]: v for k, v in ck["state_dict"].items()}),
-               tmp_path / "v2.ckpt")
     x = torch.randn(3, 3, 16, 25, 2)
     with torch.no_grad():
-        new_emb = load_inference_model(checkpoint).embed(x)
-        for old in ("v3.ckpt", "v2.ckpt"):
-            assert torch.equal(load_inference_model(tmp_path / old).embed(x), new_emb)
-            task = load_task(tmp_path / old)
-            assert torch.equal(task.embed(x), new_emb)
-            assert {k: task.hparams[k] for k in ("encoder", "guidance", "classifier", "optimiser")} == \
-                {k: hp[k] for k in ("encoder", "guidance", "classifier", "optimiser")}
+        assert torch.equal(load_task(checkpoint).embed(x), load_inference_model(checkpoint).embed(x))
+    assert read_checkpoint(checkpoint).data["window"] == 16
+    torch.save(dict(ck, crossglg_version=3), tmp_path / "v3.ckpt")
+    with pytest.raises(CheckpointError, match=r"v3.ckpt: checkpoint version 3, this crossglg reads version 4 only"):
+        load_task(tmp_path / "v3.ckpt")
     data = checkpoint.read_bytes()
     (tmp_path / "cut.ckpt").write_bytes(data[: len(data) // 2])
     with pytest.raises(CheckpointError, match=r"cut.ckpt: not a readable crossglg checkpoint") as e:
@@ -225,24 +207,3 @@ def test_recognize_a_directory_of_kinect1_text_with_a_bad_file(checkpoint, built
     for k, a in arrays.items():
         py.enroll(k, [a], layout="kinect1")
     assert [ranked[0][0] for ranked in py.recognize(list(arrays.values()), layout="kinect1")] == ["wave", "clap"]
-
-
-def test_a_version3_checkpoint_validates_through_the_cli(checkpoint, builtin_cache, tiny_encoder, tmp_path, capsys):
-    """`validate --ckpt_path` applies the checkpoint's settings to the config (LightningCLI
-    does); a version 3 checkpoint's flat settings are grouped first, and it scores
-    exactly as the same weights in version 4."""
-    import torch
-
-    from crossglg.train import run_lightning_cli
-
-    torch.save(as_version3(torch.load(checkpoint, weights_only=True)), tmp_path / "v3.ckpt")
-    configs = Path(__file__).parent.parent / "configs"
-    top1 = {}
-    for name, ckpt in (("v4", checkpoint), ("v3", tmp_path / "v3.ckpt")):
-        run_lightning_cli(["validate", "--config", str(configs / "demo.yaml"), f"--data.data_dir={builtin_cache.path.parent.parent}",
-                           "--data.window=16", f"--data.text_encoder={tiny_encoder}",
-                           f"--data.embedding_cache={tmp_path / 'emb'}", f"--ckpt_path={ckpt}", "--trainer.logger=false",
-                           f"--trainer.default_root_dir={tmp_path / name}", "--trainer.enable_progress_bar=false",
-                           "--model.evaluation.exemplar_draws=10"])
-        top1[name] = json.loads((tmp_path / name / "result_validate.json").read_text())["top1"]
-    assert top1["v3"] == top1["v4"]

@@ -37,7 +37,7 @@ def assert_same_on_shared(layout, got, pose):
                                           ("mediapipe33", 100.0), ("array", 1.0)])
 def test_npy_round_trip(layout, scale, pose, tmp_path):
     a = write_as(layout, pose, scale)
-    f = tmp_path / f"rec.npy"
+    f = tmp_path / "rec.npy"
     np.save(f, a[None].astype(np.float32))  # (M=1, T, J, 3)
     got = read_recording(f, layout if layout in ("kinect1", "msr20") else None)
     assert got.shape == (3, len(pose), 25, 2) and not got[..., 1].any()

@@ -11,10 +11,9 @@ def datamodule(cache, encoder, tmp_path, **kw):
     return tiny_datamodule(cache, encoder, tmp_path / "emb", eval_batch_size=50, **kw)
 
 
-def model(dm, **kw):
-    args = dict(lr=0.05, warmup_epochs=1, eval_episodes=20, calibration_at_test=False)
-    args.update(kw)
-    return tiny_task(dm, **args)
+def model(dm, **guidance):
+    return tiny_task(dm, guidance=guidance, optimiser=dict(lr=0.05, warmup_epochs=1),
+                     evaluation=dict(episodes=20, calibration_at_test=False))
 
 
 def trainer(tmp_path, **kw):
@@ -101,7 +100,7 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
     import helpers
 
     def fit(root, epochs, *extra, command="fit"):
-        run_lightning_cli([command, "--config", "configs/demo.yaml", "--config", "configs/methods/crossglg_gathered.yaml",
+        run_lightning_cli([command, "--config", "configs/demo.yaml", "--config", "configs/methods/crossglg.yaml",
                            f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16", helpers.TINY_ARG,
                            "--model.guidance.jid_hidden=8", "--trainer.logger=false",
                            "--trainer.limit_train_batches=3", "--trainer.check_val_every_n_epoch=1",

@@ -2,7 +2,7 @@
 episodic) and the one-shot evaluation set (exemplars and queries of the novel
 classes). It carries the text settings (`text_encoder`, `descriptions`,
 `embedding_cache`) but computes no text: `text.features.datamodule_text` does, and the
-task is handed the result (`CrossGLG.connect`).
+task is handed the result (`CrossGLGTask.connect`).
 
 Data flows one way: raw files -> cache (`prepare`) -> `SkeletonDataset` -> batch.
 A batch is a dict: `x (N, C, T, V, M)`, `y (N,)` (training: the auxiliary-class
@@ -140,10 +140,6 @@ class SkeletonDataModule(L.LightningDataModule):
         if self.split is None:
             self.setup()
         return len(self.split.aux_classes)
-
-    @property
-    def num_novel_classes(self) -> int:
-        return len(self.protocol.novel)
 
     def novel_class_names(self) -> list[str]:
         from .datasets import class_names

@@ -8,7 +8,6 @@ Names are the same in every command and config: `ntu60`, `ntu120`, `pkummd2`,
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,7 +165,3 @@ def class_names(name: str) -> list[str]:
         return _label_file("ntu120" if key == "ntu60" else key)[: get_dataset(key).num_classes]
     raise KeyError(f"class names of {name} ship with the dataset: pass them with --classes-file")
 
-
-def read_classes_tsv(path: str | Path) -> list[str]:
-    with open(path, newline="") as fh:
-        return [row["name"] for row in csv.DictReader(fh, delimiter="\t")]

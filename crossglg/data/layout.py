@@ -57,16 +57,6 @@ NTU_PARENT: tuple[int, ...] = tuple(
     dict(NTU_BONES).get(j, j) for j in range(NUM_JOINTS)
 )
 
-#: Body parts, for prompts and the generator; joint indices 0-based.
-BODY_PARTS: dict[str, tuple[int, ...]] = {
-    "torso": (0, 1, 20),
-    "head": (2, 3),
-    "left arm": (4, 5, 6, 7, 21, 22),
-    "right arm": (8, 9, 10, 11, 23, 24),
-    "left leg": (12, 13, 14, 15),
-    "right leg": (16, 17, 18, 19),
-}
-
 #: UTD-MHAD joint order (1-based in its own file), names from Skeleton_joint_order.txt.
 UTD_JOINTS: tuple[str, ...] = (
     "head", "shoulder_center", "spine", "hip_center",
@@ -100,15 +90,6 @@ def adjacency(num_joints: int = NUM_JOINTS, bones=NTU_BONES) -> np.ndarray:
     for c, p in bones:
         a[c, p] = a[p, c] = 1.0
     return a
-
-
-def joint_index(name: str) -> int:
-    """0-based index of an NTU joint by name (case and surrounding space ignored)."""
-    key = name.strip().lower()
-    for i, n in enumerate(NTU_JOINTS):
-        if n == key:
-            return i
-    raise KeyError(f"unknown joint name {name!r}; known: {', '.join(NTU_JOINTS)}")
 
 
 def centre_on_spine(frames: np.ndarray, present: np.ndarray | None = None, bodies: int | None = None) -> np.ndarray:

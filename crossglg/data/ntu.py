@@ -25,7 +25,6 @@ recording still yields its best body).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -193,11 +192,6 @@ def read_skeleton_file(path: str | os.PathLike, sel: BodySelection = BodySelecti
     with open(path, "rb") as fh:
         data = fh.read()
     return parse_ntu_bytes(data, str(path), sel)
-
-
-def file_digest(data: bytes) -> str:
-    """Content hash recorded in cache manifests."""
-    return hashlib.sha1(data).hexdigest()
 
 
 def format_ntu_skeleton(frames: list[list[tuple[int | str, np.ndarray]]]) -> str:

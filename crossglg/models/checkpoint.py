@@ -1,34 +1,54 @@
-"""Reading crossglg checkpoints (Lightning's format) for text-free inference.
+"""Rebuilding a trained run from its checkpoint (Lightning's format), the one way every
+tool and benchmark does it.
 
-Version 4 stores the settings as the groups of `crossglg.settings` (`encoder`,
-`guidance`, `classifier`, `optimiser`, `evaluation`); versions 1-3 stored them as flat
-arguments, which `settings.grouped` maps onto the groups. Versions 3 and 4 store the
-network under `net.`; versions 1 and 2 (written before the network and the training
-task were apart) stored it at the top level, and version 1 called today's
-`infogcn_lite` `infogcn`. All four load; other versions and files that are not
-crossglg checkpoints are refused with a one-line error.
+A checkpoint stores the task's constructor arguments as its hyper-parameters (the
+settings groups of `crossglg.settings` as dicts, plus `num_classes`, `text_dim`,
+`persons`) and the DataModule's; `Checkpoint` reads the file once and rebuilds the
+network (`network()`, for text-free inference), its evaluation transform's settings
+(`data`) or the whole task (`crossglg.task.load_task`). Files that are not crossglg
+checkpoints, or were written by a pre-release crossglg with another layout, get one
+clear error naming the file.
 """
 
 from __future__ import annotations
 
 import pickle
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from .network import CrossGLGNet
 from ..errors import CheckpointError
-from ..settings import GROUPS, grouped
+from ..settings import GROUPS
 
 CHECKPOINT_VERSION = 4
-READABLE_VERSIONS = (1, 2, 3, 4)
 #: What a checkpoint's hyper-parameters give the network (the rest is the task's).
 NETWORK_KEYS = ("num_classes", "text_dim", "persons", "encoder", "guidance", "classifier")
 
 
-def read_checkpoint(path: str | Path, map_location: str = "cpu") -> dict:
-    """The checkpoint dict, or a CheckpointError naming the file and what is wrong."""
+@dataclass
+class Checkpoint:
+    """A crossglg checkpoint, read once: `path`, the task's constructor arguments
+    `hparams`, the DataModule's `data` settings, the `state_dict` and the `epoch`."""
+
+    path: Path
+    hparams: dict
+    data: dict
+    state_dict: dict
+    epoch: int | None
+
+    def network(self) -> CrossGLGNet:
+        """The trained network for inference (text-free, in eval mode)."""
+        net = CrossGLGNet(**{k: v for k, v in self.hparams.items() if k in NETWORK_KEYS})
+        net.load_state_dict({k[len("net."):]: v for k, v in self.state_dict.items() if k.startswith("net.")},
+                            strict=True)
+        return net.eval()
+
+
+def read_checkpoint(path: str | Path, map_location: str = "cpu") -> Checkpoint:
+    """The checkpoint at `path`, or a CheckpointError naming the file and what is wrong."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such checkpoint")
@@ -40,42 +60,14 @@ def read_checkpoint(path: str | Path, map_location: str = "cpu") -> dict:
     if not isinstance(ckpt, dict) or "state_dict" not in ckpt:
         raise CheckpointError(f"{path}: not a readable crossglg checkpoint (no state_dict)")
     version = ckpt.get("crossglg_version")
-    if version not in READABLE_VERSIONS:
-        raise CheckpointError(f"{path}: checkpoint version {version}, this crossglg reads versions "
-                              f"{', '.join(map(str, READABLE_VERSIONS))}")
-    return ckpt
-
-
-def upgrade_state_dict(state: dict, version: int) -> dict:
-    """A version 1/2 state dict (network at the top level) in version 3's layout."""
-    if version >= 3:
-        return state
-    return {k if k.startswith("net.") else f"net.{k}": v for k, v in state.items()}
-
-
-def task_arguments(hparams: dict, version: int) -> dict:
-    """The task's constructor arguments (settings as groups) from a checkpoint's
-    hyper-parameters of any readable version."""
-    hp = dict(hparams)
-    if version < 4:
-        if version == 1 and hp.get("encoder", "infogcn") == "infogcn":
-            hp["encoder"] = "infogcn_lite"
-        hp = grouped(hp)
-        if "milestones" in hp.get("optimiser", {}) and hp["optimiser"]["milestones"] is None:
-            del hp["optimiser"]["milestones"]  # versions 1-3 wrote None for the default
-    return {k: v for k, v in hp.items() if k in GROUPS or k in NETWORK_KEYS}
-
-
-def network_arguments(hparams: dict, version: int) -> dict:
-    """The network's constructor arguments from a checkpoint's hyper-parameters."""
-    return {k: v for k, v in task_arguments(hparams, version).items() if k in NETWORK_KEYS}
+    if version != CHECKPOINT_VERSION:
+        raise CheckpointError(f"{path}: checkpoint version {version}, this crossglg reads version {CHECKPOINT_VERSION} "
+                              f"only (a pre-release layout: train the model again)")
+    hparams = {k: v for k, v in (ckpt.get("hyper_parameters") or {}).items() if k in GROUPS or k in NETWORK_KEYS}
+    return Checkpoint(path, hparams, dict(ckpt.get("datamodule_hyper_parameters") or {}), ckpt["state_dict"],
+                      ckpt.get("epoch"))
 
 
 def load_inference_model(path: str | Path, map_location: str = "cpu") -> CrossGLGNet:
     """A trained network for inference (text-free, in eval mode), from a checkpoint."""
-    ckpt = read_checkpoint(path, map_location)
-    version = ckpt["crossglg_version"]
-    net = CrossGLGNet(**network_arguments(ckpt.get("hyper_parameters", {}), version))
-    state = upgrade_state_dict(ckpt["state_dict"], version)
-    net.load_state_dict({k[len("net."):]: v for k, v in state.items() if k.startswith("net.")}, strict=True)
-    return net.eval()
+    return read_checkpoint(path, map_location).network()

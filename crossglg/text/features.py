@@ -4,7 +4,7 @@ of the evaluated classes, for the JID diagnostics.
 
 The data side knows nothing of text: these functions read what they need from a
 `SkeletonDataModule` (its dataset, split and text settings) and hand the result to
-the model (`CrossGLG.connect`)."""
+the model (`CrossGLGTask.connect`)."""
 
 from __future__ import annotations
 
