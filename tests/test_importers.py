@@ -4,6 +4,7 @@ The small sources below are invented here (never the published text); the tests 
 the end convert the real published folder when it is present."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -335,3 +336,20 @@ def test_real_smie(tmp_path):
     check_real("smie", TEXT / "smie/descriptions/ntu120_des.txt", "ntu120", 120, tmp_path)
     check_real("smie", TEXT / "smie/descriptions/ntu60_des.txt", "ntu60", 60, tmp_path)
     check_real("smie", TEXT / "smie/descriptions/pku_des.txt", "pkummd2", 51, tmp_path)
+
+
+def test_the_licence_path_is_written_as_the_source_was_given(tmp_path, monkeypatch):
+    """A source reached through a symlinked folder and given relative keeps that form in
+    the recorded licence path (not the symlink's target climbed up to with `../..`)."""
+    from crossglg.text.importers import _licence_file
+
+    real = tmp_path / "elsewhere" / "deep" / "published"
+    real.mkdir(parents=True)
+    (real / "LICENSE").write_text("MIT")
+    (real / "desc.txt").write_text("x")
+    work = tmp_path / "work"
+    work.mkdir()
+    (tmp_path / "shared").symlink_to(real)
+    monkeypatch.chdir(work)
+    assert _licence_file(Path("../shared/desc.txt")) == "../shared/LICENSE"
+    assert _licence_file((work / "../shared/desc.txt").absolute()) == str(tmp_path / "shared" / "LICENSE")

@@ -136,3 +136,13 @@ def test_from_array_needs_no_file(pose):
     assert_same_on_shared("h36m17", got, pose)
     with pytest.raises(ValueError, match="unknown array layout"):
         from_array(pose, "coco17")
+
+
+def test_a_layout_given_for_a_file_it_cannot_read_is_named(tmp_path):
+    """`--layout mediapipe33` on an NTU `.skeleton` file says which files the layout reads
+    and how the file is read, instead of asking for a layout."""
+    f = tmp_path / "S001C001P001R001A001.skeleton"
+    f.write_text("0\n")
+    with pytest.raises(SkeletonFormatError, match=r"--layout mediapipe33 reads .npy, .npz, .csv, .json files, not "
+                                                  r"\.skeleton ones \(a \.skeleton file is read with --layout ntu"):
+        read_recording(f, "mediapipe33")

@@ -107,6 +107,9 @@ LAYOUTS: dict[str, Layout] = {
 LAYOUT_NAMES = ("ntu", *LAYOUTS)
 BY_JOINT_COUNT = {17: "h36m17", 25: "array", 33: "mediapipe33"}  # 20 is kinect1 or msr20: ask
 EXTENSIONS = {".skeleton": "ntu", ".mat": "kinect1", ".csv": "mediapipe33", ".json": "mediapipe33"}
+#: The files each layout is read from.
+READS = {"ntu": (".skeleton",), "kinect1": (".txt", ".mat", ".npy", ".npz"), "msr20": (".txt", ".npy", ".npz"),
+         "h36m17": (".npy", ".npz"), "mediapipe33": (".npy", ".npz", ".csv", ".json"), "array": (".npy", ".npz")}
 
 
 def _fail(path, problem: str):
@@ -249,6 +252,11 @@ def read_recording(path: str | Path, layout: str | None = None, min_frames: int 
         raise FileNotFoundError(f"{path}: no such file")
     if layout is not None and layout not in LAYOUT_NAMES:
         raise ValueError(f"unknown layout {layout!r}; known: {', '.join(LAYOUT_NAMES)}")
+    if layout is not None and path.suffix not in READS[layout]:
+        found = EXTENSIONS.get(path.suffix)
+        _fail(path, f"--layout {layout} reads {', '.join(READS[layout])} files, not {path.suffix or 'extension-less'} "
+                    f"ones" + (f" (a {path.suffix} file is read with --layout {found}, or without --layout)"
+                               if found else ""))
     layout = layout or (EXTENSIONS.get(path.suffix) if path.suffix not in (".npy", ".npz", ".txt") else None)
     if layout == "ntu":
         return read_skeleton_file(path)

@@ -3,11 +3,7 @@ text-leak probe of finished fit runs); listed in `COMMANDS`, as every tool modul
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
-
-from ..io import atomic_write_text
 
 
 def floor_arguments(p) -> None:
@@ -35,8 +31,7 @@ def probe_arguments(p) -> None:
     p.description = ("Re-measure the cross-modal branch of finished fit runs on their auxiliary samples: top-1 "
                      "with own, another class's (shuffled) and zero skeleton tokens. Each RUN is a folder with "
                      "LightningCLI's config.yaml and checkpoints/last.ckpt.")
-    p.add_argument("runs", nargs="+", help="fit run folders (e.g. results/sweeps/utdmhad_text/*)")
-    p.add_argument("--write", action="store_true", help="also store the figures as leak_probe in each run's result.json")
+    p.add_argument("runs", nargs="+", help="fit run folders (e.g. runs/sweeps/utdmhad_encoders/*)")
 
 
 def probe(args) -> int:
@@ -52,11 +47,6 @@ def probe(args) -> int:
             continue
         print(f"{run}: own {p['own']:.3f}, shuffled (another class) {p['shuffled']:.3f}, zero {p['zero']:.3f} "
               f"({p['samples']} samples)", flush=True)
-        result = Path(run) / "result.json"
-        if args.write and result.is_file():
-            data = json.loads(result.read_text())
-            data["leak_probe"] = p
-            atomic_write_text(result, json.dumps(data))
     return status
 
 

@@ -63,8 +63,8 @@ IMPORTERS: dict[str, Callable[[str | Path, Target], Imported]] = {
 def _licence_file(source: Path) -> str | None:
     """The LICENSE file nearest above the source (each published folder keeps its
     own), looking at most 7 folders up and not above a folder holding `SOURCE.md`;
-    relative to the working folder when the source was given relative."""
-    start = (source if source.is_dir() else source.parent).resolve()
+    written as the source was given (relative or absolute, symlinks kept as typed)."""
+    start = Path(os.path.abspath(source if source.is_dir() else source.parent))
     for d in [start, *start.parents][:8]:
         for name in ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE"):
             if (d / name).is_file():
