@@ -84,7 +84,7 @@ composed:
 DATA ?= data
 SWEEPS ?= ntu120_oneshot ntu60_oneshot pkummd2_oneshot ntu120_distill
 
-# The paper's tables: every sweep, then ours beside the paper's (results/benchmarks.{md,csv}).
+# The paper's tables: every sweep, then ours beside the paper's (printed, and results/benchmarks.csv).
 reproduce:
 	for s in $(SWEEPS); do $(SWEEP) experiments/sweeps/$$s.yaml -- --data.data_dir=$(DATA) || exit 1; done
 	$(PYTHON) -m crossglg tables --benchmarks --csv results/benchmarks.csv

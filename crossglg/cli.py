@@ -20,12 +20,17 @@ LIGHTNING_COMMANDS = {
 #: Every tool, once: its help line and the module whose `COMMANDS[name]` gives the
 #: tool's `(add_arguments(parser), run(args) -> exit code)`. Modules load only when used.
 TOOLS: dict[str, tuple[str, str]] = {
-    "generate": ("write a generated data set (builtin, composed) as NTU-format .skeleton files", "crossglg.data.commands"),
+    "generate": (
+        "write a generated data set (builtin, composed) as NTU-format .skeleton files",
+        "crossglg.data.commands",
+    ),
     "prepare": ("parse a data set's raw files once into a memory-mapped cache", "crossglg.data.commands"),
     "protocol": ("show a one-shot protocol, or check it against a cache", "crossglg.data.commands"),
     "floor": ("the no-learning floor: nearest exemplar by cosine on raw coordinates", "crossglg.eval.commands"),
-    "describe": ("LLM text descriptions of every class (Anthropic API; --show prints the shipped file)",
-                 "crossglg.text.commands"),
+    "describe": (
+        "LLM text descriptions of every class (Anthropic API; --show prints the shipped file)",
+        "crossglg.text.commands",
+    ),
     "embed": ("fill the sentence-embedding cache of a data set's descriptions", "crossglg.text.commands"),
     "model-info": ("parameters and FLOPs of a configured model", "crossglg.cli"),
     "probe": ("text-leak probe of fit runs: does the cross-modal branch use the skeleton?", "crossglg.eval.commands"),
@@ -33,8 +38,10 @@ TOOLS: dict[str, tuple[str, str]] = {
     "recognize": ("recognise recordings against a gallery (no text needed)", "crossglg.recognition_commands"),
     "importance": ("plot which joints the JID weighs most for a recording", "crossglg.recognition_commands"),
     "sweep": ("run a wandb sweep file's grid locally (resumable; one run per GPU)", "crossglg.sweep"),
-    "tables": ("regenerate every table in README.md and docs/ from the committed run records",
-               "crossglg.results.commands"),
+    "tables": (
+        "regenerate every table in README.md and docs/ from the committed run records",
+        "crossglg.results.commands",
+    ),
 }
 
 
@@ -59,11 +66,17 @@ def tool_parser(name: str) -> tuple[argparse.ArgumentParser, Callable[[argparse.
 
 
 def model_info_arguments(m) -> None:
-    m.description = ("Build the model of a config (without data) and count parameters and FLOPs at the config's "
-                     "window and persons (default: NTU settings T=64, V=25, M=2). Overrides as `fit` takes them "
-                     "may follow, e.g. --data.aux_classes=20.")
-    m.add_argument("--config", required=True, action="append",
-                   help="a config file as `fit` takes it; repeat to layer (e.g. a setting, then configs/methods/*.yaml)")
+    m.description = (
+        "Build the model of a config (without data) and count parameters and FLOPs at the config's "
+        "window and persons (default: NTU settings T=64, V=25, M=2). Overrides as `fit` takes them "
+        "may follow, e.g. --data.aux_classes=20."
+    )
+    m.add_argument(
+        "--config",
+        required=True,
+        action="append",
+        help="a config file as `fit` takes it; repeat to layer (e.g. a setting, then configs/methods/*.yaml)",
+    )
     m.add_argument("--num-classes", type=int, default=None, help="default: the auxiliary classes, as fit links them")
     m.add_argument("--text-dim", type=int, default=None, help="default: the config's text encoder's width")
     m.add_argument("--json", action="store_true")
@@ -115,7 +128,8 @@ def main(argv: list[str] | None = None) -> None:
         parser, run = tool_parser(argv[0])
         args, extra = parser.parse_known_args(argv[1:])
         overrides = getattr(args, "takes_overrides", False) and all(
-            a.startswith("--") and "." in a.split("=")[0] for a in extra if a.startswith("-"))
+            a.startswith("--") and "." in a.split("=")[0] for a in extra if a.startswith("-")
+        )
         if extra and not overrides:  # only model-info takes config overrides (--data.aux_classes=20, ...)
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         args.overrides = extra

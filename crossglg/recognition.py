@@ -31,13 +31,12 @@ import torch
 
 from .data.recordings import EXTENSIONS, from_array, read_recording
 from .data.transforms import SampleTransform
+from .errors import GalleryError
 from .eval.oneshot import cosine
 from .io import atomic_write_text
-from .errors import GalleryError
 
 GALLERY_SCHEMA = "crossglg.gallery/v1"
 RECORDING_SUFFIXES = (*EXTENSIONS, ".npy", ".npz", ".txt")
-
 
 
 def model_fingerprint(model) -> str:
@@ -57,8 +56,9 @@ def load_model(ckpt: str | Path):
 
     checkpoint = read_checkpoint(ckpt)
     model, dm = checkpoint.network(), checkpoint.data
-    transform = SampleTransform(window=dm.get("window", 64), train=False, stream=dm.get("stream", "joint"),
-                                persons=dm.get("persons", 2))
+    transform = SampleTransform(
+        window=dm.get("window", 64), train=False, stream=dm.get("stream", "joint"), persons=dm.get("persons", 2)
+    )
     return model, transform
 
 
@@ -100,8 +100,9 @@ def _return_freed_memory() -> None:
 _LIBC = None
 
 
-def embed_batches(model, transform, samples: Iterable[tuple[str, object]], layout: str | None = None,
-                  batch_size: int = 64) -> Iterator[tuple[list[str], np.ndarray, list[tuple[str, str]]]]:
+def embed_batches(
+    model, transform, samples: Iterable[tuple[str, object]], layout: str | None = None, batch_size: int = 64
+) -> Iterator[tuple[list[str], np.ndarray, list[tuple[str, str]]]]:
     """Embed `(name, path or array)` pairs in batches: yields the names that were
     embedded, their embeddings `(n, C)`, and `(name, problem)` for those skipped.
     Only one batch of recordings is in memory at a time."""
@@ -127,8 +128,9 @@ def embed_batches(model, transform, samples: Iterable[tuple[str, object]], layou
         yield flush()
 
 
-def embed_recordings(model, transform, files: list[str | Path], layout: str | None = None, batch_size: int = 64,
-                     progress: bool = False) -> tuple[list[str], np.ndarray, list[tuple[str, str]]]:
+def embed_recordings(
+    model, transform, files: list[str | Path], layout: str | None = None, batch_size: int = 64, progress: bool = False
+) -> tuple[list[str], np.ndarray, list[tuple[str, str]]]:
     """All of `files` embedded: (names embedded, `(n, C)`, skipped `(name, problem)`)."""
     from tqdm import tqdm
 
@@ -155,8 +157,10 @@ class Gallery:
             if data.get("schema") != GALLERY_SCHEMA:
                 raise GalleryError(f"{self.path}: not a crossglg gallery (schema {data.get('schema')!r})")
             if data["model"] != fingerprint or data["dim"] != dim:
-                raise GalleryError(f"{self.path} was built with another model (fingerprint {data['model']}, dim "
-                                   f"{data['dim']}); this checkpoint is {fingerprint} (dim {dim}). Enroll into a new gallery.")
+                raise GalleryError(
+                    f"{self.path} was built with another model (fingerprint {data['model']}, dim "
+                    f"{data['dim']}); this checkpoint is {fingerprint} (dim {dim}). Enroll into a new gallery."
+                )
             self.actions = data["actions"]
 
     def add(self, name: str, files: list[str], embeddings: np.ndarray) -> None:
@@ -165,15 +169,18 @@ class Gallery:
         entry["embeddings"] += embeddings.astype(float).round(6).tolist()
 
     def save(self) -> None:
-        atomic_write_text(self.path, json.dumps({"schema": GALLERY_SCHEMA, "model": self.fingerprint, "dim": self.dim,
-                                                 "actions": self.actions}))
+        atomic_write_text(
+            self.path,
+            json.dumps({"schema": GALLERY_SCHEMA, "model": self.fingerprint, "dim": self.dim, "actions": self.actions}),
+        )
 
     def prototypes(self) -> tuple[list[str], torch.Tensor]:
         if not self.actions:
             raise GalleryError(f"{self.path or 'the gallery'}: the gallery is empty; enroll an action first")
         names = sorted(self.actions)
-        return names, torch.tensor(np.stack([np.mean(self.actions[n]["embeddings"], axis=0) for n in names]),
-                                   dtype=torch.float32)
+        return names, torch.tensor(
+            np.stack([np.mean(self.actions[n]["embeddings"], axis=0) for n in names]), dtype=torch.float32
+        )
 
 
 def recognize(gallery: Gallery, embeddings: np.ndarray, top: int = 3) -> list[list[tuple[str, float]]]:

@@ -14,9 +14,15 @@ import torch
 
 from .data.recordings import LAYOUT_NAMES, read_recording
 from .io import atomic_write_text
-from .recognition import (Gallery, GalleryError, embed_recordings, expand_inputs, load_model, model_fingerprint,
-                          recognize)
-
+from .recognition import (
+    Gallery,
+    GalleryError,
+    embed_recordings,
+    expand_inputs,
+    load_model,
+    model_fingerprint,
+    recognize,
+)
 
 _LAYOUT_HELP = f"the recordings' layout ({', '.join(LAYOUT_NAMES)}); found from the files where unambiguous"
 _INPUTS_HELP = "recordings: files, directories (searched recursively) or glob patterns"
@@ -68,8 +74,10 @@ def _enroll(args) -> int:
     gallery.add(args.name, names, emb)
     gallery.save()
     n = len(gallery.actions[args.name]["files"])
-    print(f"enrolled {args.name!r} from {len(names)} recording(s) ({n} in all); "
-          f"{len(gallery.actions)} action(s) in {args.gallery}")
+    print(
+        f"enrolled {args.name!r} from {len(names)} recording(s) ({n} in all); "
+        f"{len(gallery.actions)} action(s) in {args.gallery}"
+    )
     return 0
 
 
@@ -79,14 +87,21 @@ def _recognize(args) -> int:
     model, transform, gallery = _open(args)
     gallery.prototypes()  # an empty gallery fails before any recording is read
     files = expand_inputs(args.files)
-    names, emb, failed = embed_recordings(model, transform, files, args.layout, args.batch_size,
-                                          progress=sys.stderr.isatty())
+    names, emb, failed = embed_recordings(
+        model, transform, files, args.layout, args.batch_size, progress=sys.stderr.isatty()
+    )
     _report_skipped(failed)
     if not names:
         raise GalleryError(f"none of the {len(files)} recording(s) could be read")
-    results = [{"file": f, "action": ranked[0][0], "cosine": round(ranked[0][1], 4),
-                "top": [[n, round(s, 4)] for n, s in ranked]}
-               for f, ranked in zip(names, recognize(gallery, emb, args.top))]
+    results = [
+        {
+            "file": f,
+            "action": ranked[0][0],
+            "cosine": round(ranked[0][1], 4),
+            "top": [[n, round(s, 4)] for n, s in ranked],
+        }
+        for f, ranked in zip(names, recognize(gallery, emb, args.top))
+    ]
     if args.out:
         atomic_write_text(args.out, _json(results) if args.out.endswith(".json") else _csv(results))
         print(f"{args.out}: {len(results)} recording(s) recognised, {len(failed)} skipped")
@@ -143,5 +158,8 @@ def _importance(args) -> int:
     return 0
 
 
-COMMANDS = {"enroll": (enroll_arguments, _enroll), "recognize": (recognize_arguments, _recognize),
-            "importance": (importance_arguments, _importance)}
+COMMANDS = {
+    "enroll": (enroll_arguments, _enroll),
+    "recognize": (recognize_arguments, _recognize),
+    "importance": (importance_arguments, _importance),
+}

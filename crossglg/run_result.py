@@ -1,10 +1,13 @@
-"""A run's `result.json`: what every `fit` writes into its run folder (a `test` of the
-same run writes `result_test.json` beside it, a standalone `validate` `result_validate.json`),
-and the only file that sweeps and tables read. It holds the one-shot summary
-(top-1, exemplar-averaged top-1, floor, per class, probe; the learning `curve`: top-1
-and exemplar-averaged top-1 of each epoch's validation during the fit, `epoch` 0-based
-like the summary's), the settings the run
-actually used (from the resolved config), the seed and the code's commit."""
+"""A run's record, `result.json`: written once, by the run, into its run folder at the
+end of every `fit` (a `test` of the same run writes `result_test.json` beside it, a
+standalone `validate` `result_validate.json`); nothing changes it afterwards. A sweep
+keeps a copy as `results/<sweep>/<run>.json`, which the tables read. It holds the
+final evaluation's summary (top-1, exemplar-averaged top-1, floor, per class, text-leak
+probe, JID key-joint mass), the learning `curve` (top-1 and exemplar-averaged top-1 of
+each validation during the fit, `epoch` 0-based like the summary's), the settings the
+run actually used (from the resolved config), the seed, the code's commit, a sweep's
+grid point (`params`), the run's wall time (`wall_s`, from the command's start) and the
+machine it ran on."""
 
 from __future__ import annotations
 
@@ -21,20 +24,34 @@ def settings_of(config: dict) -> dict:
     model, data, trainer = config.get("model", {}), config.get("data", {}), config.get("trainer", {})
     encoder, guidance = model.get("encoder") or {}, model.get("guidance") or {}
     callbacks = trainer.get("callbacks") or []
-    return {"dataset": data.get("dataset"), "aux_classes": data.get("aux_classes"),
-            "encoder": encoder.get("name"), "g2l": guidance.get("g2l"), "l2g": guidance.get("l2g"),
-            "fusion": guidance.get("fusion"), "text_swap": guidance.get("text_swap"),
-            "jid_ramp_epochs": guidance.get("jid_ramp_epochs", 0.0),
-            "descriptions": data.get("descriptions"), "protocol": data.get("protocol"),
-            "distill": any(str(cb.get("class_path", "")).endswith("Distillation") for cb in callbacks),
-            "seed": config.get("seed_everything"), "data_seed": data.get("seed"), "max_epochs": trainer.get("max_epochs")}
+    return {
+        "dataset": data.get("dataset"),
+        "aux_classes": data.get("aux_classes"),
+        "encoder": encoder.get("name"),
+        "g2l": guidance.get("g2l"),
+        "l2g": guidance.get("l2g"),
+        "fusion": guidance.get("fusion"),
+        "text_swap": guidance.get("text_swap"),
+        "jid_ramp_epochs": guidance.get("jid_ramp_epochs", 0.0),
+        "descriptions": data.get("descriptions"),
+        "protocol": data.get("protocol"),
+        "distill": any(str(cb.get("class_path", "")).endswith("Distillation") for cb in callbacks),
+        "seed": config.get("seed_everything"),
+        "data_seed": data.get("seed"),
+        "max_epochs": trainer.get("max_epochs"),
+    }
 
 
 def commit() -> str | None:
-    """The short commit of the crossglg checkout that runs (None outside git)."""
+    """The short commit of the crossglg checkout that runs, `-dirty` when it has
+    uncommitted changes (None outside git)."""
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             cwd=Path(__file__).resolve().parent)
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent,
+        )
         return out.stdout.strip() or None
     except OSError:
         return None
@@ -51,18 +68,14 @@ def write_result(run_dir: str | Path, summary: dict, config: dict, name: str = "
     `result_test.json` after a test and `result_validate.json` after a standalone
     validate, so neither replaces the fit's record."""
     params = json.loads(os.environ.get(GRID_POINT_ENV) or "{}")
-    res = dict(summary, settings=settings_of(config), seed=config.get("seed_everything"), commit=commit(),
-               **({"params": params} if params else {}))
+    res = dict(
+        summary,
+        settings=settings_of(config),
+        seed=config.get("seed_everything"),
+        commit=commit(),
+        **({"params": params} if params else {}),
+    )
     return atomic_write_text(Path(run_dir) / name, json.dumps(res, indent=1))
-
-
-def seed_of(result: dict) -> tuple[int, int]:
-    """A run's `(seed_everything, data.seed)` from its `result.json`: the sweep's
-    parameters first, then the recorded settings; 0 for a data seed that a run written
-    before `data_seed` was recorded never set (it was 0)."""
-    params, settings = result.get("params", {}), result.get("settings") or {}
-    seed = params.get("seed_everything", settings.get("seed", result.get("seed"))) or 0
-    return int(seed), int(params.get("data.seed", settings.get("data_seed")) or 0)
 
 
 def read_result(run_dir: str | Path) -> dict:

@@ -130,8 +130,14 @@ class EvaluationConfig:
 
 
 #: The groups by their key under `model:`.
-GROUPS = {"encoder": EncoderConfig, "guidance": GuidanceConfig, "classifier": ClassifierConfig,
-          "optimiser": OptimiserConfig, "evaluation": EvaluationConfig}
+GROUPS = {
+    "encoder": EncoderConfig,
+    "guidance": GuidanceConfig,
+    "classifier": ClassifierConfig,
+    "optimiser": OptimiserConfig,
+    "evaluation": EvaluationConfig,
+}
+
 
 def as_group(cls: type, value: Any):
     """`value` (None, a dict of some of the fields, or an instance) as an instance of `cls`;

@@ -52,7 +52,7 @@ def slug(params: dict, varying: set[str] | None = None) -> str:
         if k == "trainer.default_root_dir" or (varying is not None and k not in varying):
             continue
         v = Path(str(v)).stem if str(v).endswith(".yaml") else v
-        name = k.removesuffix('.name').split('.')[-1]
+        name = k.removesuffix(".name").split(".")[-1]
         parts.append(f"{k.replace('.', '_') if name == 'seed' else name}={v}")
     return ",".join(parts).replace("/", "_") or "run"
 
@@ -102,8 +102,14 @@ def keep_record(run_dir: Path, record: Path) -> dict:
     return json.loads(text)
 
 
-def run_sweep(path: str | Path, out: str | Path = "runs/sweeps", gpus: int = 0, extra: list[str] | None = None,
-              log=print, records: str | Path = "results") -> list[dict]:
+def run_sweep(
+    path: str | Path,
+    out: str | Path = "runs/sweeps",
+    gpus: int = 0,
+    extra: list[str] | None = None,
+    log=print,
+    records: str | Path = "results",
+) -> list[dict]:
     """Run a sweep file's grid: each run in `<out>/<sweep>/<slug>/` (checkpoints, logs,
     its `result.json`), and each finished run's record copied to
     `<records>/<sweep>/<slug>.json`, the small file that is committed and that the
@@ -133,14 +139,19 @@ def run_sweep(path: str | Path, out: str | Path = "runs/sweeps", gpus: int = 0, 
             params, root = pending.pop(0)
             gpu = free.pop(0)
             root.mkdir(parents=True, exist_ok=True)
-            env = dict(os.environ, WANDB_RUN_GROUP=name, WANDB_NAME=slug(params, varying),
-                       **{GRID_POINT_ENV: json.dumps(params)})
+            env = dict(
+                os.environ,
+                WANDB_RUN_GROUP=name,
+                WANDB_NAME=slug(params, varying),
+                **{GRID_POINT_ENV: json.dumps(params)},
+            )
             if gpus:
                 env["CUDA_VISIBLE_DEVICES"] = str(gpu)
             cmd = command_for(sweep, params, root) + list(extra or [])
             (root / "command.txt").write_text(" ".join(cmd) + "\n")
-            proc = subprocess.Popen(cmd, stdout=open(root / "stdout.log", "w"), stderr=open(root / "stderr.log", "w"),
-                                    env=env)
+            proc = subprocess.Popen(
+                cmd, stdout=open(root / "stdout.log", "w"), stderr=open(root / "stderr.log", "w"), env=env
+            )
             running.append((proc, params, root, gpu))
         time.sleep(0.5)
         for item in list(running):
@@ -165,7 +176,9 @@ def sweep_arguments(p) -> None:
     p.add_argument("--out", default="runs/sweeps", help="the run folders (checkpoints, logs)")
     p.add_argument("--records", default="results", help="each finished run's record: <records>/<sweep>/<run>.json")
     p.add_argument("--gpus", type=int, default=0, help="run one run per GPU at a time (0: sequential)")
-    p.add_argument("extra", nargs=argparse.REMAINDER, help="further fit options after --, e.g. -- --data.data_dir=/data")
+    p.add_argument(
+        "extra", nargs=argparse.REMAINDER, help="further fit options after --, e.g. -- --data.data_dir=/data"
+    )
 
 
 def sweep(args) -> int:

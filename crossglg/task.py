@@ -12,12 +12,21 @@ from pathlib import Path
 import lightning as L
 import torch
 
+from .errors import CheckpointError
 from .eval.evaluation import OneShotEvaluation
 from .eval.oneshot import OneShotResult
 from .models.checkpoint import CHECKPOINT_VERSION, read_checkpoint
 from .models.network import CrossGLGNet
-from .settings import (GROUPS, ClassifierConfig, EncoderConfig, EvaluationConfig, GuidanceConfig, OptimiserConfig,
-                       as_group, to_dicts)
+from .settings import (
+    GROUPS,
+    ClassifierConfig,
+    EncoderConfig,
+    EvaluationConfig,
+    GuidanceConfig,
+    OptimiserConfig,
+    as_group,
+    to_dicts,
+)
 from .text.features import datamodule_text
 
 
@@ -46,23 +55,35 @@ class CrossGLGTask(L.LightningModule):
     works (checkpoints store dicts).
     """
 
-    def __init__(self, num_classes: int = 0, text_dim: int = 384, persons: int = 2,
-                 encoder: EncoderConfig = EncoderConfig(), guidance: GuidanceConfig = GuidanceConfig(),
-                 classifier: ClassifierConfig = ClassifierConfig(), optimiser: OptimiserConfig = OptimiserConfig(),
-                 evaluation: EvaluationConfig = EvaluationConfig()):
+    def __init__(
+        self,
+        num_classes: int = 0,
+        text_dim: int = 384,
+        persons: int = 2,
+        encoder: EncoderConfig = EncoderConfig(),
+        guidance: GuidanceConfig = GuidanceConfig(),
+        classifier: ClassifierConfig = ClassifierConfig(),
+        optimiser: OptimiserConfig = OptimiserConfig(),
+        evaluation: EvaluationConfig = EvaluationConfig(),
+    ):
         super().__init__()
-        groups = {k: as_group(GROUPS[k], v) for k, v in dict(encoder=encoder, guidance=guidance, classifier=classifier,
-                                                               optimiser=optimiser, evaluation=evaluation).items()}
+        groups = {
+            k: as_group(GROUPS[k], v)
+            for k, v in dict(
+                encoder=encoder, guidance=guidance, classifier=classifier, optimiser=optimiser, evaluation=evaluation
+            ).items()
+        }
         self.optimiser, self.evaluation = groups["optimiser"], groups["evaluation"]
         self.save_hyperparameters(to_dicts(dict(num_classes=num_classes, text_dim=text_dim, persons=persons, **groups)))
-        self.net = CrossGLGNet(num_classes, text_dim, persons, groups["encoder"], groups["guidance"],
-                               groups["classifier"])
+        self.net = CrossGLGNet(
+            num_classes, text_dim, persons, groups["encoder"], groups["guidance"], groups["classifier"]
+        )
         self.distill_weight = 0.0  # set by the Distillation callback
         self.register_buffer("joint_text", None, persistent=False)  # (A, V, D), set by connect
         self.register_buffer("k_gt", None, persistent=False)  # (A, V)
         self.results: dict[str, OneShotResult] = {}  # filled by OneShotEvaluation
         #: the learning curve: `{epoch, top1, exemplar_avg_top1}` of each epoch's (last)
-        #: validation during fit, `epoch` 0-based as in oneshot_validate.json
+        #: validation during fit, `epoch` 0-based as in result.json
         #: (OneShotEvaluation appends); kept in checkpoints, so a resumed run keeps it
         self.curve: list[dict] = []
         self._resume_rng = None  # torch's RNG state from a checkpoint, applied when the resumed fit starts
@@ -98,20 +119,30 @@ class CrossGLGTask(L.LightningModule):
             self.curve, self._resume_rng = [], None
         ramp, last = self.net.guidance.jid_ramp_epochs, self.trainer.max_epochs
         if self.net.jid is not None and ramp > 0 and last is not None and last >= 0 and ramp > last - 1:
-            raise ValueError(f"model.guidance.jid_ramp_epochs={ramp} must end by the last epoch's start "
-                             f"(at most trainer.max_epochs - 1 = {last - 1}), so the saved network re-weights fully")
+            raise ValueError(
+                f"model.guidance.jid_ramp_epochs={ramp} must end by the last epoch's start "
+                f"(at most trainer.max_epochs - 1 = {last - 1}), so the saved network re-weights fully"
+            )
 
     def on_train_batch_start(self, batch, batch_idx) -> None:
         if self.net.jid is not None:
-            self.net.jid_mix = self.jid_mix_at(self.current_epoch + batch_idx / max(1, self.trainer.num_training_batches))
+            self.net.jid_mix = self.jid_mix_at(
+                self.current_epoch + batch_idx / max(1, self.trainer.num_training_batches)
+            )
 
     def on_train_end(self) -> None:
         self.net.jid_mix = 1.0
 
     def training_step(self, batch, batch_idx):
         parts = self.net.losses(batch["x"], batch["y"], self.joint_text, self.k_gt, self.distill_weight)
-        self.log_dict({f"train/{k}": v for k, v in parts.items()}, prog_bar=False, on_epoch=True, on_step=False,
-                      batch_size=len(batch["y"]), sync_dist=True)
+        self.log_dict(
+            {f"train/{k}": v for k, v in parts.items()},
+            prog_bar=False,
+            on_epoch=True,
+            on_step=False,
+            batch_size=len(batch["y"]),
+            sync_dist=True,
+        )
         self.log("loss", parts["loss"], prog_bar=True, on_step=True, on_epoch=False, logger=False)
         if self.net.guidance.jid_ramp_epochs > 0:
             self.log("train/jid_mix", self.net.jid_mix, on_epoch=True, on_step=False, batch_size=len(batch["y"]))
@@ -119,7 +150,9 @@ class CrossGLGTask(L.LightningModule):
 
     def configure_optimizers(self):
         h = self.optimiser
-        opt = torch.optim.SGD(self.parameters(), lr=h.lr, momentum=h.momentum, nesterov=True, weight_decay=h.weight_decay)
+        opt = torch.optim.SGD(
+            self.parameters(), lr=h.lr, momentum=h.momentum, nesterov=True, weight_decay=h.weight_decay
+        )
 
         def factor(epoch: int) -> float:
             if epoch < h.warmup_epochs:
@@ -132,8 +165,13 @@ class CrossGLGTask(L.LightningModule):
     def _eval_step(self, batch) -> dict[str, torch.Tensor]:
         out = self.net(batch["x"])
         k = out.k_out.float() if out.k_out is not None else out.pooled.new_zeros(len(out.pooled), 0)
-        return {"embedding": self.net.embedding_of(out).float(), "y": batch["y"], "index": batch["index"],
-                "exemplar": batch["exemplar"], "k_out": k}
+        return {
+            "embedding": self.net.embedding_of(out).float(),
+            "y": batch["y"],
+            "index": batch["index"],
+            "exemplar": batch["exemplar"],
+            "k_out": k,
+        }
 
     def validation_step(self, batch, batch_idx):
         return self._eval_step(batch)
@@ -142,16 +180,27 @@ class CrossGLGTask(L.LightningModule):
         return self._eval_step(batch)
 
     def predict_step(self, batch, batch_idx):
-        return {"features": self.embed(batch["x"]), "y": batch["y"], "index": batch["index"],
-                "exemplar": batch["exemplar"]}
+        return {
+            "features": self.embed(batch["x"]),
+            "y": batch["y"],
+            "index": batch["index"],
+            "exemplar": batch["exemplar"],
+        }
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["crossglg_version"] = CHECKPOINT_VERSION
         checkpoint["crossglg_curve"] = list(self.curve)
-        checkpoint["crossglg_rng"] = {"cpu": torch.get_rng_state(),
-                                      "cuda": torch.cuda.get_rng_state() if torch.cuda.is_initialized() else None}
+        checkpoint["crossglg_rng"] = {
+            "cpu": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state() if torch.cuda.is_initialized() else None,
+        }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if checkpoint.get("crossglg_version") != CHECKPOINT_VERSION:
+            raise CheckpointError(
+                f"checkpoint version {checkpoint.get('crossglg_version')}, this crossglg reads version "
+                f"{CHECKPOINT_VERSION} only (a pre-release layout: train the model again)"
+            )
         self.curve = list(checkpoint.get("crossglg_curve", []))
         self._resume_rng = checkpoint.get("crossglg_rng")
         self.checkpoint_epoch = checkpoint.get("epoch")

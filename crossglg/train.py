@@ -90,7 +90,12 @@ class ArgumentParser(LightningArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str, ex: Exception | None = None):
-        from jsonargparse._common import debug_mode_active
+        try:
+            from jsonargparse._common import debug_mode_active
+        except ImportError:  # jsonargparse moved it: the short error still applies
+
+            def debug_mode_active() -> bool:
+                return False
 
         if not self.exit_on_error or debug_mode_active():
             return super().error(message, ex)
@@ -110,13 +115,12 @@ class CrossGLGCLI(LightningCLI):
         super().__init__(*args, **kwargs)
 
     def after_fit(self) -> None:
-        if self.trainer.interrupted:  # no result for a fit that stopped early: resume it
-            return
         last = self.trainer.current_epoch - 1
         res = self.model.results.get("validate")
-        if res is None or not res.final or res.epoch != last:
-            # the fit validated no final epoch (a resumed run with nothing left to train):
-            # evaluate the weights it ends with, in full
+        if res is None or not res.final or res.step != self.trainer.global_step:
+            # the fit's last validation was not of the weights it ends with (a resumed run
+            # with nothing left to train, validation inside the epoch, a run bounded by
+            # steps or time): evaluate those weights, in full
             self.model.checkpoint_epoch = last
             self.trainer.validate(self.model, datamodule=self.datamodule, verbose=False)
         self._write_result("validate", "")
@@ -138,8 +142,12 @@ class CrossGLGCLI(LightningCLI):
             return
         print_result(res, draws)
         root = Path(self.trainer.default_root_dir)
-        record = dict(summary(stage, res, draws), curve=list(self.model.curve),
-                      wall_s=round(time.monotonic() - self.started, 1), machine=machine(self.trainer))
+        record = dict(
+            summary(stage, res, draws),
+            curve=list(self.model.curve),
+            wall_s=round(time.monotonic() - self.started, 1),
+            machine=machine(self.trainer),
+        )
         write_result(root, record, self.config[self.subcommand].as_dict(), f"result{suffix}.json")
         if self.model.evaluation.plots:
             write_plots(res, root, suffix, self.trainer.loggers, stage)
@@ -153,6 +161,8 @@ class CrossGLGCLI(LightningCLI):
         cfg = self.config[self.subcommand] if self.subcommand else self.config
         trainer = cfg.trainer
         root = Path(trainer.default_root_dir or "runs")
+        if self.subcommand == "fit":  # before anything is written there
+            check_run_folder(root, cfg.get("ckpt_path"))
         loggers = trainer.logger if isinstance(trainer.logger, list) else [trainer.logger]
         for lg in loggers:
             if _is(lg, "WandbLogger"):
@@ -163,12 +173,14 @@ class CrossGLGCLI(LightningCLI):
         for cb in trainer.callbacks or []:
             if _is(cb, "ModelCheckpoint") and cb.init_args.get("dirpath") is None:
                 cb.init_args.dirpath = str(root / "checkpoints")
-        if self.subcommand == "fit":
-            check_run_folder(root, cfg.get("ckpt_path"))
-        if self.subcommand == "predict" and not any(_is(cb, "OneShotPredictionWriter") for cb in trainer.callbacks or []):
+        if self.subcommand == "predict" and not any(
+            _is(cb, "OneShotPredictionWriter") for cb in trainer.callbacks or []
+        ):
             from jsonargparse import Namespace
 
-            writer = Namespace(class_path="crossglg.eval.evaluation.OneShotPredictionWriter", init_args=Namespace(out_dir=None))
+            writer = Namespace(
+                class_path="crossglg.eval.evaluation.OneShotPredictionWriter", init_args=Namespace(out_dir=None)
+            )
             trainer.callbacks = list(trainer.callbacks or []) + [writer]
 
 
@@ -190,8 +202,12 @@ def machine(trainer) -> dict:
 
     root = trainer.strategy.root_device
     device = torch.cuda.get_device_name(root) if root.type == "cuda" else cpu_name()
-    return {"device": device, "threads": torch.get_num_threads(), "devices": trainer.world_size,
-            "torch": torch.__version__}
+    return {
+        "device": device,
+        "threads": torch.get_num_threads(),
+        "devices": trainer.world_size,
+        "torch": torch.__version__,
+    }
 
 
 def check_run_folder(root: Path, ckpt_path: str | None) -> None:
@@ -199,12 +215,16 @@ def check_run_folder(root: Path, ckpt_path: str | None) -> None:
     finished run's `result.json` is refused, and so is a fresh fit (no `--ckpt_path`)
     into a folder that holds an unfinished run's checkpoints."""
     if (root / "result.json").is_file():
-        raise SystemExit(f"error: {root} already holds a finished run (result.json); a fit never replaces a "
-                         f"result: give another --trainer.default_root_dir, or delete the folder")
+        raise SystemExit(
+            f"error: {root} already holds a finished run (result.json); a fit never replaces a "
+            f"result: give another --trainer.default_root_dir, or delete the folder"
+        )
     ckpts = root / "checkpoints"
     if ckpt_path is None and ckpts.is_dir() and any(ckpts.glob("*.ckpt")):
-        raise SystemExit(f"error: {root} holds an unfinished run; resume it with --ckpt_path "
-                         f"{ckpts / 'last.ckpt'}, or give another --trainer.default_root_dir")
+        raise SystemExit(
+            f"error: {root} holds an unfinished run; resume it with --ckpt_path "
+            f"{ckpts / 'last.ckpt'}, or give another --trainer.default_root_dir"
+        )
 
 
 def _is(spec, name: str) -> bool:
@@ -233,9 +253,17 @@ def run_lightning_cli(argv: list[str], run: bool = True) -> CrossGLGCLI:
 
     with warnings.catch_warnings():  # `python -m crossglg fit ...` passes its own argv on: not a mistake
         warnings.filterwarnings("ignore", message=".*args parameter is intended")
-        return CrossGLGCLI(CrossGLGTask, SkeletonDataModule, args=argv, seed_everything_default=0, parser_class=ArgumentParser,
-                           save_config_callback=LogConfig, save_config_kwargs={"overwrite": True},
-                           trainer_defaults=TRAINER_DEFAULTS, run=run)
+        return CrossGLGCLI(
+            CrossGLGTask,
+            SkeletonDataModule,
+            args=argv,
+            seed_everything_default=0,
+            parser_class=ArgumentParser,
+            save_config_callback=LogConfig,
+            save_config_kwargs={"overwrite": True},
+            trainer_defaults=TRAINER_DEFAULTS,
+            run=run,
+        )
 
 
 class _ParseOnly(CrossGLGCLI):
@@ -250,9 +278,8 @@ def resolve_config(argv: list[str]) -> dict:
     """The config `fit` would run with (config files in order, includes and overrides
     applied, defaults filled in), as a dict, without building data, model or trainer.
     `argv`: e.g. `["--config", "configs/ntu120.yaml", "--data.aux_classes=20", "--model.encoder.name=stgcn"]`."""
-    import warnings
-
     import random
+    import warnings
 
     import numpy as np
     import torch
@@ -260,9 +287,16 @@ def resolve_config(argv: list[str]) -> dict:
     states = random.getstate(), np.random.get_state(), torch.random.get_rng_state(), os.environ.get("PL_GLOBAL_SEED")
     with warnings.catch_warnings():  # parsing only: the global random state is left as it was
         warnings.filterwarnings("ignore", message=".*args parameter is intended")
-        cli = _ParseOnly(CrossGLGTask, SkeletonDataModule, args=argv, run=False, seed_everything_default=0,
-                         parser_class=ArgumentParser,
-                         save_config_callback=None, trainer_defaults=TRAINER_DEFAULTS)
+        cli = _ParseOnly(
+            CrossGLGTask,
+            SkeletonDataModule,
+            args=argv,
+            run=False,
+            seed_everything_default=0,
+            parser_class=ArgumentParser,
+            save_config_callback=None,
+            trainer_defaults=TRAINER_DEFAULTS,
+        )
     random.setstate(states[0])
     np.random.set_state(states[1])
     torch.random.set_rng_state(states[2])

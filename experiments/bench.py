@@ -45,8 +45,12 @@ def timed(fn, repeats: int, device: str) -> float:
 def measure(encoder: str, variant: str, batch: int, repeats: int, device: str, bf16: bool, compile_: bool) -> dict:
     torch.manual_seed(0)
     crossglg = variant == "crossglg"
-    m = CrossGLGNet(num_classes=100, text_dim=384, encoder=EncoderConfig(encoder),
-                    guidance=GuidanceConfig(g2l=crossglg, l2g=crossglg)).to(device)
+    m = CrossGLGNet(
+        num_classes=100,
+        text_dim=384,
+        encoder=EncoderConfig(encoder),
+        guidance=GuidanceConfig(g2l=crossglg, l2g=crossglg),
+    ).to(device)
     text = (torch.randn(100, 25, 384, device=device), torch.softmax(torch.randn(100, 25, device=device), 1))
     x = torch.randn(batch, 3, 64, 25, 2, device=device)
     y = torch.randint(0, 100, (batch,), device=device)
@@ -63,7 +67,7 @@ def measure(encoder: str, variant: str, batch: int, repeats: int, device: str, b
         opt.step()
 
     def infer():
-        with torch.no_grad(), (torch.autocast(device, dtype=torch.bfloat16) if bf16 else torch.enable_grad()):
+        with torch.no_grad(), torch.autocast(device, dtype=torch.bfloat16) if bf16 else torch.enable_grad():
             embed(x)
 
     m.train()
@@ -72,10 +76,18 @@ def measure(encoder: str, variant: str, batch: int, repeats: int, device: str, b
     t_train = timed(step, repeats, device)
     m.eval()
     t_inf = timed(infer, 4 * repeats, device)  # short calls: more of them
-    peak = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else \
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"encoder": encoder, "variant": variant, "train_ms_per_sample": 1000 * t_train / batch,
-            "infer_ms_per_sample": 1000 * t_inf / batch, "peak_mb": peak}
+    peak = (
+        torch.cuda.max_memory_allocated() / 2**20
+        if device == "cuda"
+        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    )
+    return {
+        "encoder": encoder,
+        "variant": variant,
+        "train_ms_per_sample": 1000 * t_train / batch,
+        "infer_ms_per_sample": 1000 * t_inf / batch,
+        "peak_mb": peak,
+    }
 
 
 def main() -> None:
@@ -86,8 +98,12 @@ def main() -> None:
     ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--encoders", nargs="+", default=["infogcn", "infogcn_lite", "stgcn"])
-    ap.add_argument("--rounds", type=int, default=2,
-                    help="measure every model this many times, interleaved, and keep the fastest (drift, noise)")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="measure every model this many times, interleaved, and keep the fastest (drift, noise)",
+    )
     ap.add_argument("--out", default="bench.json")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -99,9 +115,23 @@ def main() -> None:
     for _ in range(a.rounds):
         for enc in a.encoders:
             for variant in ("bare", "crossglg"):
-                cmd = [sys.executable, __file__, "--child", enc, variant, "--batch", str(a.batch), "--repeats",
-                       str(a.repeats), "--device", a.device] + (["--bf16"] if a.bf16 else []) + \
-                      (["--compile"] if a.compile else [])
+                cmd = (
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        enc,
+                        variant,
+                        "--batch",
+                        str(a.batch),
+                        "--repeats",
+                        str(a.repeats),
+                        "--device",
+                        a.device,
+                    ]
+                    + (["--bf16"] if a.bf16 else [])
+                    + (["--compile"] if a.compile else [])
+                )
                 out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
                 r = json.loads(out.strip().splitlines()[-1])
                 best = by.setdefault((enc, variant), r)
@@ -110,18 +140,33 @@ def main() -> None:
                 best["peak_mb"] = max(best["peak_mb"], r["peak_mb"])
     rows = []
     for enc in a.encoders:
-        info = {v: model_info({"num_classes": 100, "encoder": EncoderConfig(enc),
-                               "guidance": GuidanceConfig(g2l=v == "crossglg", l2g=v == "crossglg")})
-                for v in ("bare", "crossglg")}
+        info = {
+            v: model_info(
+                {
+                    "num_classes": 100,
+                    "encoder": EncoderConfig(enc),
+                    "guidance": GuidanceConfig(g2l=v == "crossglg", l2g=v == "crossglg"),
+                }
+            )
+            for v in ("bare", "crossglg")
+        }
         for variant in ("bare", "crossglg"):
             r = by[(enc, variant)]
-            r.update(params_inference=info[variant]["inference_params"], params_training=info[variant]["training_params"],
-                     gflops=info[variant]["gflops_per_sample"])
+            r.update(
+                params_inference=info[variant]["inference_params"],
+                params_training=info[variant]["training_params"],
+                gflops=info[variant]["gflops_per_sample"],
+            )
             rows.append(r)
     ref = a.encoders[0]
     result = {
-        "device": a.device, "batch": a.batch, "bf16": a.bf16, "compile": a.compile, "threads": torch.get_num_threads(),
-        "rounds": a.rounds, "repeats": a.repeats,
+        "device": a.device,
+        "batch": a.batch,
+        "bf16": a.bf16,
+        "compile": a.compile,
+        "threads": torch.get_num_threads(),
+        "rounds": a.rounds,
+        "repeats": a.repeats,
         "train_step_ratio": by[(ref, "crossglg")]["train_ms_per_sample"] / by[(ref, "bare")]["train_ms_per_sample"],
         "inference_ratio": by[(ref, "crossglg")]["infer_ms_per_sample"] / by[(ref, "bare")]["infer_ms_per_sample"],
         "rows": rows,
@@ -129,14 +174,20 @@ def main() -> None:
     with open(a.out, "w") as fh:
         json.dump(result, fh, indent=1)
     print(f"device {a.device}, batch {a.batch}, T=64 V=25 M=2, bf16={a.bf16}, compile={a.compile}")
-    print("| encoder | model | train ms/sample | inference ms/sample | inference params | training params | GFLOPs/sample (inference) | peak MB |")
+    print(
+        "| encoder | model | train ms/sample | inference ms/sample | inference params | training params | GFLOPs/sample (inference) | peak MB |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         name = "bare encoder" if r["variant"] == "bare" else "CrossGLG (train: both branches; infer: text-free)"
-        print(f"| {r['encoder']} | {name} | {r['train_ms_per_sample']:.1f} | {r['infer_ms_per_sample']:.1f} | "
-              f"{r['params_inference'] / 1e6:.3f} M | {r['params_training'] / 1e6:.3f} M | {r['gflops']:.2f} | {r['peak_mb']:.0f} |")
-    print(f"train_step_ratio ({ref}): {result['train_step_ratio']:.3f} (target <= 1.3); "
-          f"inference_ratio: {result['inference_ratio']:.3f} (target <= 1.05)")
+        print(
+            f"| {r['encoder']} | {name} | {r['train_ms_per_sample']:.1f} | {r['infer_ms_per_sample']:.1f} | "
+            f"{r['params_inference'] / 1e6:.3f} M | {r['params_training'] / 1e6:.3f} M | {r['gflops']:.2f} | {r['peak_mb']:.0f} |"
+        )
+    print(
+        f"train_step_ratio ({ref}): {result['train_step_ratio']:.3f} (target <= 1.3); "
+        f"inference_ratio: {result['inference_ratio']:.3f} (target <= 1.05)"
+    )
 
 
 if __name__ == "__main__":

@@ -43,9 +43,12 @@ def run_one(raw: str, out: str, workers: int) -> dict:
     from crossglg.data.cache import prepare
 
     s = prepare("ntu60", raw, out, workers=workers, missing_list=None, progress=False, force=True)
-    return {"seconds": s["seconds"], "samples": s["samples"],
-            "rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "rss_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    return {
+        "seconds": s["seconds"],
+        "samples": s["samples"],
+        "rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -63,9 +66,25 @@ def main() -> None:
             raw = Path(tmp) / f"raw{n}"
             mean_size = write_files(raw, n)
             for w in a.workers:
-                r = json.loads(subprocess.run([sys.executable, __file__, "--child", str(raw), str(Path(tmp) / f"c{n}_{w}"), str(w)],
-                                              capture_output=True, text=True, check=True).stdout)
-                rows.append((n, mean_size / 1024, w, n / r["seconds"], n / r["seconds"] / w, r["rss_main_mb"], r["rss_worker_mb"]))
+                r = json.loads(
+                    subprocess.run(
+                        [sys.executable, __file__, "--child", str(raw), str(Path(tmp) / f"c{n}_{w}"), str(w)],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                )
+                rows.append(
+                    (
+                        n,
+                        mean_size / 1024,
+                        w,
+                        n / r["seconds"],
+                        n / r["seconds"] / w,
+                        r["rss_main_mb"],
+                        r["rss_worker_mb"],
+                    )
+                )
     print("| files | KiB/file | workers | files/s | files/s/worker | peak RSS main (MB) | peak RSS worker (MB) |")
     print("|---|---|---|---|---|---|---|")
     for n, kb, w, fs, fw, rm, rw in rows:

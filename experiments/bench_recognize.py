@@ -33,11 +33,22 @@ def make_checkpoint(path: Path) -> Path:
     from crossglg.task import CrossGLGTask
 
     torch.manual_seed(0)
-    task = CrossGLGTask(num_classes=18, text_dim=384, persons=1, guidance=GuidanceConfig(jid_hidden=64),
-                    encoder=EncoderConfig("infogcn_lite", {"widths": [32, 32, 32, 64, 64, 64, 128, 128, 128]}))
-    torch.save({"state_dict": task.state_dict(), "hyper_parameters": dict(task.hparams),
-                "crossglg_version": CHECKPOINT_VERSION,
-                "datamodule_hyper_parameters": {"window": 32, "persons": 1, "stream": "joint"}}, path)
+    task = CrossGLGTask(
+        num_classes=18,
+        text_dim=384,
+        persons=1,
+        guidance=GuidanceConfig(jid_hidden=64),
+        encoder=EncoderConfig("infogcn_lite", {"widths": [32, 32, 32, 64, 64, 64, 128, 128, 128]}),
+    )
+    torch.save(
+        {
+            "state_dict": task.state_dict(),
+            "hyper_parameters": dict(task.hparams),
+            "crossglg_version": CHECKPOINT_VERSION,
+            "datamodule_hyper_parameters": {"window": 32, "persons": 1, "stream": "joint"},
+        },
+        path,
+    )
     return path
 
 
@@ -66,8 +77,13 @@ def measure(ckpt: str, gallery: str, folder: str, n: int) -> dict:
             raise
     seconds = time.perf_counter() - t0
     rows = len(out.read_text().splitlines()) - 1
-    return {"files": n, "recognised": rows, "seconds": seconds, "per_second": n / seconds,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "files": n,
+        "recognised": rows,
+        "seconds": seconds,
+        "per_second": n / seconds,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -85,17 +101,38 @@ def main() -> None:
     ckpt = a.ckpt or str(make_checkpoint(tmp / "model.ckpt"))
     make_recordings(tmp / "recordings", max(a.sizes))
     gallery = tmp / "gallery.json"
-    subprocess.run([sys.executable, "-m", "crossglg", "enroll", "--ckpt", ckpt, "--gallery", str(gallery), "--name",
-                    "first", str(tmp / "recordings" / "rec00000.npy")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crossglg",
+            "enroll",
+            "--ckpt",
+            ckpt,
+            "--gallery",
+            str(gallery),
+            "--name",
+            "first",
+            str(tmp / "recordings" / "rec00000.npy"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     rows = []
     for n in a.sizes:
-        r = subprocess.run([sys.executable, __file__, "--measure", ckpt, str(gallery), str(tmp / "recordings"), str(n)],
-                           check=True, capture_output=True, text=True)
+        r = subprocess.run(
+            [sys.executable, __file__, "--measure", ckpt, str(gallery), str(tmp / "recordings"), str(n)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         rows.append(json.loads(r.stdout.strip().splitlines()[-1]))
         print(f"{n} files: {rows[-1]['per_second']:.1f} recordings/s, peak {rows[-1]['peak_mb']:.0f} MB", flush=True)
     print("\n| files | recognised | seconds | recordings/s | peak memory (MB) |\n|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['files']:,} | {r['recognised']:,} | {r['seconds']:.1f} | {r['per_second']:.1f} | {r['peak_mb']:.0f} |")
+        print(
+            f"| {r['files']:,} | {r['recognised']:,} | {r['seconds']:.1f} | {r['per_second']:.1f} | {r['peak_mb']:.0f} |"
+        )
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(rows, indent=1))
 

@@ -5,7 +5,7 @@ re-weighting from an untrained JID at epoch 0 distorts the encoder's features, i
 whether the JID needs a warm-up.
 
     python experiments/jid_weights.py --config configs/utdmhad.yaml --config configs/encoders/infogcn.yaml \
-        --seeds 10 --runs results/sweeps/utdmhad_encoders/*crossglg
+        --seeds 10 --runs runs/sweeps/utdmhad_encoders/*config=crossglg
 
 Measured on up to `--samples` auxiliary-class training recordings (evaluation
 transform), in training mode at initialisation (as epoch 0 runs) and in evaluation mode
@@ -35,8 +35,12 @@ def weight_stats(net: CrossGLGNet, batches: list[torch.Tensor]) -> dict[str, flo
     with torch.no_grad():
         k = torch.cat([net(x).k_out for x in batches])  # (N, V)
     w = k * k.shape[1]
-    return {"max_dev": float((w - 1).abs().amax(1).mean()), "sd": float(w.std(1).mean()),
-            "min": float(w.min()), "max": float(w.max())}
+    return {
+        "max_dev": float((w - 1).abs().amax(1).mean()),
+        "sd": float(w.std(1).mean()),
+        "min": float(w.min()),
+        "max": float(w.max()),
+    }
 
 
 def main() -> None:
@@ -57,8 +61,9 @@ def main() -> None:
         if n >= a.samples:
             break
     model = {k: v for k, v in cfg["model"].items() if k in NETWORK_KEYS}
-    model.update(num_classes=dm.num_aux_classes, text_dim=encoder_dimension(data["text_encoder"]),
-                 persons=data["persons"])
+    model.update(
+        num_classes=dm.num_aux_classes, text_dim=encoder_dimension(data["text_encoder"]), persons=data["persons"]
+    )
     untrained, trained = [], []
     for seed in range(a.seeds):
         torch.manual_seed(seed)
@@ -76,9 +81,11 @@ def main() -> None:
     for label, rows in (("untrained", untrained), ("trained", trained)):
         if rows:
             sel = [s for _, s in rows]
-            print(f"\n{label} ({len(sel)}): mean max abs(w - 1) {statistics.mean(s['max_dev'] for s in sel):.3f}, "
-                  f"mean sd {statistics.mean(s['sd'] for s in sel):.3f}, "
-                  f"w in [{min(s['min'] for s in sel):.2f}, {max(s['max'] for s in sel):.2f}]")
+            print(
+                f"\n{label} ({len(sel)}): mean max abs(w - 1) {statistics.mean(s['max_dev'] for s in sel):.3f}, "
+                f"mean sd {statistics.mean(s['sd'] for s in sel):.3f}, "
+                f"w in [{min(s['min'] for s in sel):.2f}, {max(s['max'] for s in sel):.2f}]"
+            )
 
 
 if __name__ == "__main__":

@@ -5,13 +5,19 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("WANDB_MODE", "offline")
 # Nothing a test runs writes under the home folder: caches and wandb's files go to a scratch folder.
 _SCRATCH = tempfile.mkdtemp(prefix="crossglg-tests-")
-for _var, _sub in (("CROSSGLG_CACHE", "crossglg"), ("WANDB_DIR", "wandb"), ("WANDB_CACHE_DIR", "wandb-cache"),
-                   ("WANDB_CONFIG_DIR", "wandb-config"), ("MPLCONFIGDIR", "matplotlib"), ("HF_HOME", "hf")):
+for _var, _sub in (
+    ("CROSSGLG_CACHE", "crossglg"),
+    ("WANDB_DIR", "wandb"),
+    ("WANDB_CACHE_DIR", "wandb-cache"),
+    ("WANDB_CONFIG_DIR", "wandb-config"),
+    ("MPLCONFIGDIR", "matplotlib"),
+    ("HF_HOME", "hf"),
+):
     os.environ[_var] = os.path.join(_SCRATCH, _sub)
 
-import pytest
+import pytest  # noqa: E402 (after the environment above, which the imports read)
 
-from helpers import SHARED_DATA
+from helpers import SHARED_DATA  # noqa: E402
 
 os.environ.setdefault("CROSSGLG_SHARED_DATA", str(SHARED_DATA))  # for the CLI runs in subprocesses
 
@@ -34,14 +40,46 @@ def tiny_encoder(tmp_path_factory):
     d = tmp_path_factory.mktemp("tiny-encoder")
     from crossglg.data.layout import NTU_JOINTS
 
-    words = sorted({w for j in NTU_JOINTS for w in j.split()} |
-                   {"the", "moves", "up", "down", "barely", "still", "forward", "back", "raises", "lowers", "while",
-                    "person", "arm", "leg", "body", "swings", "stays", "bends", "turns", "and", "a", "an", "to", "of"})
+    words = sorted(
+        {w for j in NTU_JOINTS for w in j.split()}
+        | {
+            "the",
+            "moves",
+            "up",
+            "down",
+            "barely",
+            "still",
+            "forward",
+            "back",
+            "raises",
+            "lowers",
+            "while",
+            "person",
+            "arm",
+            "leg",
+            "body",
+            "swings",
+            "stays",
+            "bends",
+            "turns",
+            "and",
+            "a",
+            "an",
+            "to",
+            "of",
+        }
+    )
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [w for w in words if w and w.isalpha()]
     (d / "vocab.txt").write_text("\n".join(vocab))
     tok = BertTokenizerFast(vocab_file=str(d / "vocab.txt"))
-    cfg = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=128)
+    cfg = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
     import torch
 
     torch.manual_seed(0)

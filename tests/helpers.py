@@ -45,27 +45,39 @@ TINY = {"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}
 TINY_ARG = '--model.encoder.args={"widths": [8, 8, 8, 16, 16, 16, 16, 16, 16]}'
 
 
-def groups(encoder: dict | None = None, guidance: dict | None = None, classifier: dict | None = None,
-           **other) -> dict:
+def groups(encoder: dict | None = None, guidance: dict | None = None, classifier: dict | None = None, **other) -> dict:
     """Settings groups at the test sizes (tiny widths, a small JID and interaction),
     with the given fields of each group on top."""
-    return dict(encoder={"name": "infogcn_lite", "args": TINY, **(encoder or {})},
-                guidance={"jid_hidden": 8, "interaction_heads": 2, **(guidance or {})},
-                classifier=dict(classifier or {}), **other)
+    return dict(
+        encoder={"name": "infogcn_lite", "args": TINY, **(encoder or {})},
+        guidance={"jid_hidden": 8, "interaction_heads": 2, **(guidance or {})},
+        classifier=dict(classifier or {}),
+        **other,
+    )
 
 
 def tiny_net(num_classes: int = 4, text_dim: int = 32, **settings) -> CrossGLGNet:
     """A CrossGLG network on the tiny widths: 4 auxiliary classes, 32-dim text;
     `settings` by group, e.g. `guidance={"g2l": False}` (see `groups`)."""
     g = groups(**settings)
-    return CrossGLGNet(num_classes, text_dim, encoder=EncoderConfig(**g["encoder"]),
-                       guidance=GuidanceConfig(**g["guidance"]), classifier=ClassifierConfig(**g["classifier"]))
+    return CrossGLGNet(
+        num_classes,
+        text_dim,
+        encoder=EncoderConfig(**g["encoder"]),
+        guidance=GuidanceConfig(**g["guidance"]),
+        classifier=ClassifierConfig(**g["classifier"]),
+    )
 
 
 def tiny_datamodule(cache, text_encoder: str | None = None, embedding_cache=None, **kw) -> SkeletonDataModule:
     """The built-in data of the session's `builtin_cache` at test sizes (T=16)."""
-    args = dict(cache_dir=str(cache.path), window=16, batch_size=32, text_encoder=text_encoder,
-                embedding_cache=None if embedding_cache is None else str(embedding_cache))
+    args = dict(
+        cache_dir=str(cache.path),
+        window=16,
+        batch_size=32,
+        text_encoder=text_encoder,
+        embedding_cache=None if embedding_cache is None else str(embedding_cache),
+    )
     args.update(kw)
     return SkeletonDataModule("builtin", **args)
 
@@ -82,8 +94,15 @@ def tiny_task(dm: SkeletonDataModule | None = None, **settings) -> CrossGLGTask:
 def tiny_trainer(root, **kw) -> L.Trainer:
     """A quiet one-process CPU trainer writing under `root` (no logger, progress bar or
     model summary; the samplers shard by themselves)."""
-    args = dict(accelerator="cpu", devices=1, default_root_dir=str(root), logger=False, enable_progress_bar=False,
-                enable_model_summary=False, use_distributed_sampler=False)
+    args = dict(
+        accelerator="cpu",
+        devices=1,
+        default_root_dir=str(root),
+        logger=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        use_distributed_sampler=False,
+    )
     args.update(kw)
     return L.Trainer(**args)
 
@@ -109,9 +128,14 @@ class RecordResume(L.Callback):
     def on_train_epoch_start(self, trainer, pl_module):
         opt = trainer.optimizers[0]
         state = opt.state_dict()["state"]
-        RESUMED.append((trainer.current_epoch, opt.param_groups[0]["lr"],
-                        {i: s["momentum_buffer"].clone() for i, s in state.items()},
-                        {k: v.clone() for k, v in pl_module.state_dict().items()}))
+        RESUMED.append(
+            (
+                trainer.current_epoch,
+                opt.param_groups[0]["lr"],
+                {i: s["momentum_buffer"].clone() for i, s in state.items()},
+                {k: v.clone() for k, v in pl_module.state_dict().items()},
+            )
+        )
 
 
 def counterparts(layout: str) -> dict[int, int]:

@@ -62,8 +62,21 @@ def test_missing_list_is_skipped_with_reason(tmp_path):
 def test_killed_preparation_resumes(tmp_path):
     make_raw(tmp_path / "raw", 400)
     out = tmp_path / "cache"
-    cmd = [sys.executable, "-m", "crossglg", "prepare", "ntu60", "--raw-dir", str(tmp_path / "raw"),
-           "--out", str(out), "--workers", "0", "--missing-list", "none"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "crossglg",
+        "prepare",
+        "ntu60",
+        "--raw-dir",
+        str(tmp_path / "raw"),
+        "--out",
+        str(out),
+        "--workers",
+        "0",
+        "--missing-list",
+        "none",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     journal = out / "journal.jsonl"
     deadline = time.time() + 60
@@ -97,8 +110,8 @@ def test_corrupt_cache_is_refused(tmp_path):
 
 
 def test_official_missing_lists(tmp_path):
-    from helpers import NTU_META, needs_ntu_meta  # noqa: F401
     from crossglg.data.datasets import default_missing_list, read_missing_list
+    from helpers import NTU_META, needs_ntu_meta  # noqa: F401
 
     if not NTU_META.is_dir():
         pytest.skip(f"NTU metadata not found at {NTU_META}")
@@ -119,8 +132,21 @@ def test_two_processes_preparing_one_cache(tmp_path):
     the other waits and then finds the cache up to date; both succeed and the cache
     loads, every sample equal to its file."""
     files = make_raw(tmp_path / "raw", 400)  # long enough to prepare that the two overlap
-    cmd = [sys.executable, "-m", "crossglg", "prepare", "ntu60", "--raw-dir", str(tmp_path / "raw"),
-           "--out", str(tmp_path / "cache"), "--workers", "0", "--missing-list", "none"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "crossglg",
+        "prepare",
+        "ntu60",
+        "--raw-dir",
+        str(tmp_path / "raw"),
+        "--out",
+        str(tmp_path / "cache"),
+        "--workers",
+        "0",
+        "--missing-list",
+        "none",
+    ]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-1500:] for o in outs]

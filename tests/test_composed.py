@@ -23,8 +23,11 @@ def test_classes_are_distinct_compositions_and_novel_ones_are_new_combinations()
         assert {C.CLASSES[k].motions[part] for k in AUX} == set(motions)
     for n in C.NOVEL:  # ... but no novel class is one part away from an auxiliary class
         assert min(sum(x != y for x, y in zip(C.CLASSES[n].motions, C.CLASSES[a].motions)) for a in AUX) >= 2
-    assert class_names("composed")[4] == C.CLASSES[4].name == \
-        "punch with the right arm, punch with the left arm, kick with the right leg"
+    assert (
+        class_names("composed")[4]
+        == C.CLASSES[4].name
+        == "punch with the right arm, punch with the left arm, kick with the right leg"
+    )
 
 
 def _positions(label: int) -> np.ndarray:
@@ -79,8 +82,13 @@ def test_each_joint_sentence_names_its_parts_motion():
 
 
 def test_recordings_parse_with_their_label(tmp_path):
-    write_recordings(tmp_path, [(4, 1, 2, 1), (4, 2, 2, 1), (7, 1, 1, 1)],
-                     lambda a, p, c, r: C.generate_sample(a, p, c, r, seed=0), "composed", progress=False)
+    write_recordings(
+        tmp_path,
+        [(4, 1, 2, 1), (4, 2, 2, 1), (7, 1, 1, 1)],
+        lambda a, p, c, r: C.generate_sample(a, p, c, r, seed=0),
+        "composed",
+        progress=False,
+    )
     spec = get_dataset("composed")
     samples = [s for path in spec.sources(tmp_path) for s in spec.read(path, path.read_bytes(), {})]
     assert [s.label for s in samples] == [7, 4, 4]  # sorted by name: camera 1 first

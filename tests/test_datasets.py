@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from crossglg.data import SkeletonFormatError, prepare, SkeletonCache
+from crossglg.data import SkeletonCache, SkeletonFormatError, prepare
 from crossglg.data.builtin import BUILTIN_CLASSES, generate_sample
 from crossglg.data.layout import UTD_TO_NTU
 from crossglg.data.pkummd import read_pku_recording
@@ -27,10 +27,12 @@ def test_builtin_cache_and_protocol(builtin_cache):
     assert len(split.exemplar_idx) == 8 and len(split.query_idx) == 8 * 35
     x = builtin_cache[0]
     assert x.shape[0] == 3 and x.shape[2:] == (25, 2) and np.isfinite(x).all()
+
     # the body moves: classes differ in which joints move most
     def moving(label):
         i = int(np.flatnonzero(builtin_cache.labels == label)[0])
         return np.argsort(-builtin_cache[i][..., 0].std(axis=1).sum(0))[:3]
+
     assert set(moving(0)) <= {8, 9, 10, 11, 23, 24}  # raise the right hand: right arm joints
     assert set(moving(4)) <= {16, 17, 18, 19}  # right kick: right leg joints
 
@@ -71,7 +73,10 @@ def _pku(tmp_path, frames=100, labels="3,0,40,1\n7,40,90,2\n"):
 def test_pkummd_segments(tmp_path):
     sk, data = _pku(tmp_path)
     segs = read_pku_recording(sk, tmp_path / "Label" / "A01N01-L.txt")
-    assert [(n, a, x.shape) for n, a, x in segs] == [("A01N01-L_1", 3, (3, 40, 25, 2)), ("A01N01-L_2", 7, (3, 50, 25, 2))]
+    assert [(n, a, x.shape) for n, a, x in segs] == [
+        ("A01N01-L_1", 3, (3, 40, 25, 2)),
+        ("A01N01-L_2", 7, (3, 50, 25, 2)),
+    ]
     first = np.round(data[40:90, :75], 5).reshape(50, 25, 3)
     np.testing.assert_allclose(segs[1][2][..., 0], (first - first[0, 1]).transpose(2, 0, 1), atol=1e-5)
     s = prepare("pkummd2", tmp_path / "Skeleton", tmp_path / "cache", progress=False)

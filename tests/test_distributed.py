@@ -12,8 +12,8 @@ import lightning as L
 import pytest
 
 from crossglg.eval.evaluation import OneShotPredictionWriter
-from crossglg.task import CrossGLGTask, load_task
 from crossglg.settings import EncoderConfig, EvaluationConfig, GuidanceConfig, OptimiserConfig
+from crossglg.task import CrossGLGTask, load_task
 from helpers import TINY, tiny_datamodule, tiny_trainer
 
 
@@ -25,9 +25,13 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
     def dm():
         return tiny_datamodule(builtin_cache, eval_batch_size=37)
 
-    m = CrossGLGTask(num_classes=16, encoder=EncoderConfig("infogcn_lite", TINY), guidance=GuidanceConfig(g2l=False, l2g=False),
-                 optimiser=OptimiserConfig(lr=0.05, warmup_epochs=1),
-                 evaluation=EvaluationConfig(episodes=20, calibration_at_test=False))
+    m = CrossGLGTask(
+        num_classes=16,
+        encoder=EncoderConfig("infogcn_lite", TINY),
+        guidance=GuidanceConfig(g2l=False, l2g=False),
+        optimiser=OptimiserConfig(lr=0.05, warmup_epochs=1),
+        evaluation=EvaluationConfig(episodes=20, calibration_at_test=False),
+    )
     ck = L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp_path / "ck", save_last=True)
     t = tiny_trainer(tmp_path / "single", max_epochs=1, limit_train_batches=2, num_sanity_val_steps=0, callbacks=[ck])
     t.fit(m, dm())
@@ -60,18 +64,18 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
         if __name__ == "__main__":
             common = dict(accelerator="cpu", strategy="ddp_spawn", logger=False, enable_progress_bar=False,
                           enable_model_summary=False, use_distributed_sampler=False)
-            m = load_task({str(tmp_path / 'ck' / 'last.ckpt')!r})
-            L.Trainer(devices=5, default_root_dir={str(tmp_path / 'ddp')!r}, callbacks=[Keep("test", {str(tmp_path / 'ddp_test.json')!r})],
+            m = load_task({str(tmp_path / "ck" / "last.ckpt")!r})
+            L.Trainer(devices=5, default_root_dir={str(tmp_path / "ddp")!r}, callbacks=[Keep("test", {str(tmp_path / "ddp_test.json")!r})],
                       **common).test(m, dm())
-            L.Trainer(devices=5, default_root_dir={str(tmp_path / 'ddp')!r}, callbacks=[OneShotPredictionWriter()],
+            L.Trainer(devices=5, default_root_dir={str(tmp_path / "ddp")!r}, callbacks=[OneShotPredictionWriter()],
                       **common).predict(m, dm(), return_predictions=False)
             fresh = CrossGLGTask(num_classes=16, encoder={{"name": "infogcn_lite", "args": {TINY!r}}},
                              guidance={{"g2l": False, "l2g": False}}, optimiser={{"lr": 0.05, "warmup_epochs": 1}},
                              evaluation={{"leak_probe": False}})
-            ck = L.pytorch.callbacks.ModelCheckpoint(dirpath={str(tmp_path / 'ddp_fit' / 'ck')!r}, save_last=True)
+            ck = L.pytorch.callbacks.ModelCheckpoint(dirpath={str(tmp_path / "ddp_fit" / "ck")!r}, save_last=True)
             L.Trainer(devices=2, max_epochs=1, limit_train_batches=2, num_sanity_val_steps=0,
-                      callbacks=[ck, Keep("validate", {str(tmp_path / 'ddp_fit.json')!r})],
-                      default_root_dir={str(tmp_path / 'ddp_fit')!r}, **common).fit(fresh, dm())
+                      callbacks=[ck, Keep("validate", {str(tmp_path / "ddp_fit.json")!r})],
+                      default_root_dir={str(tmp_path / "ddp_fit")!r}, **common).fit(fresh, dm())
     """)
     (tmp_path / "ddp.py").write_text(script)
     r = subprocess.run([sys.executable, str(tmp_path / "ddp.py")], capture_output=True, text=True, timeout=600)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from crossglg.data.protocols import get_protocol
-from crossglg.eval.oneshot import (evaluate_oneshot, exemplar_averaged_top1, exemplar_draws, key_joint_mass)
+from crossglg.eval.oneshot import evaluate_oneshot, exemplar_averaged_top1, exemplar_draws, key_joint_mass
 from crossglg.eval.probe import text_leak_probe
 from crossglg.eval.stats import paired_difference
 from crossglg.models.interaction import CrossModalInteraction
@@ -28,8 +28,10 @@ def _class_signal_batch(n_per_class=6, classes=4, t=8, signal=1.0):
 
 def _train_cross_modal(fusion, text_swap, signal=1.0, steps=60):
     torch.manual_seed(0)
-    m, text = tiny_net(guidance=dict(fusion=fusion, text_swap=text_swap, g2l=False, w_c=1.0),
-                       classifier=dict(dropout=0.0)), tiny_text()
+    m, text = (
+        tiny_net(guidance=dict(fusion=fusion, text_swap=text_swap, g2l=False, w_c=1.0), classifier=dict(dropout=0.0)),
+        tiny_text(),
+    )
     x, y = _class_signal_batch(signal=signal)
     opt = torch.optim.Adam(m.parameters(), lr=1e-2)
     m.train()
@@ -138,7 +140,8 @@ def test_pseudo_novel_protocol_leaves_out_the_novel_classes():
 def test_paired_table_reads_records(tmp_path):
     import json
 
-    from crossglg.results.records import RecordError, rows as load
+    from crossglg.results.records import RecordError
+    from crossglg.results.records import rows as load
     from crossglg.results.tables import headline_table, paired_table
 
     def record(sweep, run, **data):
@@ -148,10 +151,18 @@ def test_paired_table_reads_records(tmp_path):
     values = {"plain": [0.80, 0.82, 0.78], "crossglg": [0.83, 0.84, 0.80]}
     for row, accs in values.items():
         for seed, a in enumerate(accs):
-            record("sweep", f"seed_everything={seed},config={row}",
-                   params={"seed_everything": seed, "config": f"configs/methods/{row}.yaml"},
-                   settings={"max_epochs": 15}, top1=a - 0.01, exemplar_avg_top1=a, exemplar_avg_std=0.05, floor=0.6,
-                   floor_exemplar_avg=0.7, leak_probe={"own": 1.0, "shuffled": 0.1, "zero": 0.05})
+            record(
+                "sweep",
+                f"seed_everything={seed},config={row}",
+                params={"seed_everything": seed, "config": f"configs/methods/{row}.yaml"},
+                settings={"max_epochs": 15},
+                top1=a - 0.01,
+                exemplar_avg_top1=a,
+                exemplar_avg_std=0.05,
+                floor=0.6,
+                floor_exemplar_avg=0.7,
+                leak_probe={"own": 1.0, "shuffled": 0.1, "zero": 0.05},
+            )
     text = paired_table(load([tmp_path / "sweep"]), "plain")
     line = next(ln for ln in text.splitlines() if ln.startswith("| crossglg | 3 |"))
     # differences 0.03, 0.02, 0.02: mean +0.023
@@ -166,9 +177,16 @@ def test_paired_table_reads_records(tmp_path):
     # the curve's last 3 points give the stopping-point spread (sd of 0.80, 0.82, 0.84 = 0.02)
     for seed in range(3):
         curve = [{"epoch": e, "top1": 0.5, "exemplar_avg_top1": a} for e, a in enumerate([0.1, 0.80, 0.82, 0.84])]
-        record("long", f"seed_everything={seed},config=plain",
-               params={"seed_everything": seed, "config": "configs/methods/plain.yaml"}, settings={"max_epochs": 30},
-               top1=0.83, exemplar_avg_top1=0.84, exemplar_avg_std=0.05, curve=curve)
+        record(
+            "long",
+            f"seed_everything={seed},config=plain",
+            params={"seed_everything": seed, "config": "configs/methods/plain.yaml"},
+            settings={"max_epochs": 30},
+            top1=0.83,
+            exemplar_avg_top1=0.84,
+            exemplar_avg_std=0.05,
+            curve=curve,
+        )
     rows = load([tmp_path / "sweep", tmp_path / "long"])
     assert set(rows) == {"plain@15ep", "crossglg@15ep", "plain@30ep"}
     text = paired_table(rows, "plain@15ep", last=3)
@@ -181,9 +199,14 @@ def test_paired_table_reads_records(tmp_path):
     # a sweep over the data order (data.seed) at one seed_everything: pairs share both seeds
     for data_seed, (a, b) in enumerate([(0.70, 0.75), (0.72, 0.71), (0.74, 0.80)]):
         for row, acc in (("plain", a), ("crossglg", b)):
-            record("order", f"data_seed={data_seed},config={row}",
-                   params={"seed_everything": 0, "data.seed": data_seed, "config": f"configs/methods/{row}.yaml"},
-                   settings={"max_epochs": 15}, top1=acc, exemplar_avg_top1=acc)
+            record(
+                "order",
+                f"data_seed={data_seed},config={row}",
+                params={"seed_everything": 0, "data.seed": data_seed, "config": f"configs/methods/{row}.yaml"},
+                settings={"max_epochs": 15},
+                top1=acc,
+                exemplar_avg_top1=acc,
+            )
     rows = load([tmp_path / "order"])
     assert sorted(rows["plain"]) == [(0, 0), (0, 1), (0, 2)]
     text = paired_table(rows, "plain")
@@ -196,7 +219,8 @@ def test_paired_table_reads_records(tmp_path):
     with pytest.raises(RecordError, match="missing: no records here"):
         load([tmp_path / "sweep", tmp_path / "missing"])
     (tmp_path / "order" / "data_seed=2,config=plain,aux=10.json").write_text(  # a setting that names no row
-        (tmp_path / "order" / "data_seed=2,config=plain.json").read_text())
+        (tmp_path / "order" / "data_seed=2,config=plain.json").read_text()
+    )
     with pytest.raises(RecordError, match="two records of row 'plain' at seed 0/data 2: "):
         load([tmp_path / "order"])
     (tmp_path / "bad").mkdir()
@@ -226,12 +250,26 @@ def test_probe_command_on_a_fit_run(builtin_cache, tmp_path, capsys):
 
     configs = Path(__file__).parent.parent / "configs"
     root = tmp_path / "run"
-    run_lightning_cli(["fit", "--config", str(configs / "demo.yaml"), "--config", str(configs / "methods/crossglg.yaml"),
-                       f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16",
-                       TINY_ARG, "--model.guidance.jid_hidden=8",
-                       f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false", "--trainer.logger=false",
-                       "--trainer.max_epochs=1", "--trainer.limit_train_batches=2", "--trainer.check_val_every_n_epoch=1",
-                       "--model.evaluation.exemplar_draws=20"])
+    run_lightning_cli(
+        [
+            "fit",
+            "--config",
+            str(configs / "demo.yaml"),
+            "--config",
+            str(configs / "methods/crossglg.yaml"),
+            f"--data.data_dir={builtin_cache.path.parent.parent}",
+            "--data.window=16",
+            TINY_ARG,
+            "--model.guidance.jid_hidden=8",
+            f"--trainer.default_root_dir={root}",
+            "--trainer.enable_progress_bar=false",
+            "--trainer.logger=false",
+            "--trainer.max_epochs=1",
+            "--trainer.limit_train_batches=2",
+            "--trainer.check_val_every_n_epoch=1",
+            "--model.evaluation.exemplar_draws=20",
+        ]
+    )
     saved = json.loads((root / "result.json").read_text())
     assert saved["leak_probe"]["samples"] > 0 and 0 <= saved["exemplar_avg_top1"] <= 1
     assert saved["floor"] is not None and saved["key_mass_uniform"] > 0

@@ -8,12 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SHARED_DATA
 from crossglg.data.layout import NTU_JOINTS
-from crossglg.text.importers import (BODY_PART_JOINTS, SOURCES, ImportSourceError, Target, import_descriptions,
-                                     import_gap, import_purls, import_skeletonagent, import_smie, is_still,
-                                     key_joints_from_parts, write_import)
+from crossglg.text.importers import (
+    BODY_PART_JOINTS,
+    SOURCES,
+    ImportSourceError,
+    Target,
+    import_descriptions,
+    import_gap,
+    import_purls,
+    import_skeletonagent,
+    import_smie,
+    is_still,
+    key_joints_from_parts,
+    write_import,
+)
 from crossglg.text.schema import DescriptionError, load_descriptions, make_file, shipped_path, validate_file
+from helpers import SHARED_DATA
 
 TEXT = SHARED_DATA / "text"  # ../shared/data/text from the repository
 needs_text = pytest.mark.skipif(not TEXT.is_dir(), reason=f"published descriptions not found at {TEXT}")
@@ -28,27 +39,45 @@ def test_body_part_table_is_a_partition_of_the_25_joints():
 
 # --------------------------------------------------------------------------- SkeletonAgent
 
+
 def agent_dialogue(r1, r2, r3, r4, r5):
     sep = "\n\n" + "=" * 80 + "\n\n"
     rounds = [r1, "\n".join(r2), r3, "\n".join(r4), r5]
-    return "\n" + sep.join(f"Round {i} Question:\nA question.\n\nRound {i} Answer:\n{a}"
-                           for i, a in enumerate(rounds, 1)) + sep
+    return (
+        "\n"
+        + sep.join(f"Round {i} Question:\nA question.\n\nRound {i} Answer:\n{a}" for i, a in enumerate(rounds, 1))
+        + sep
+    )
 
 
 WAVE = agent_dialogue(
     "A person lifts one arm and waves it.",
-    ["Head: Faces forward.  ", "Hand: Swings left and right.  ", "Arm: Rises above the shoulder.  ",
-     "Hip: Stays level.  ", "Leg: Holds still.  ", "Foot: Rests on the ground."],
+    [
+        "Head: Faces forward.  ",
+        "Hand: Swings left and right.  ",
+        "Arm: Rises above the shoulder.  ",
+        "Hip: Stays level.  ",
+        "Leg: Holds still.  ",
+        "Foot: Rests on the ground.",
+    ],
     "9, 10, 11, 12",
     ["11-right wrist: Flicks to and fro.  ", "12-right hand: opens wide", "(Note: only two joints listed.)"],
-    "The wave is seen in the raised right hand.")
+    "The wave is seen in the raised right hand.",
+)
 BOW = agent_dialogue(
     "A person bends forward from the waist.",
-    ["Head: Dips down.", "Hand: Hangs loose.", "Arm: Falls with the body.", "Hip: Folds forward.",
-     "Leg: Stays straight.", "Foot: Stays flat."],
+    [
+        "Head: Dips down.",
+        "Hand: Hangs loose.",
+        "Arm: Falls with the body.",
+        "Hip: Folds forward.",
+        "Leg: Stays straight.",
+        "Foot: Stays flat.",
+    ],
     "1, 2, 3, 4, 21",
     ["21-spine: Curves forward.", "4-head: Lowers toward the floor."],
-    "A bow is a forward fold of the trunk with the head lowered.")
+    "A bow is a forward fold of the trunk with the head lowered.",
+)
 
 
 def write_agent(folder, files):
@@ -97,12 +126,39 @@ def test_skeletonagent_bad_files(tmp_path):
 
 PURLS_HEADER = ["Action Labels", "Head", "Hands", "Torso", "Legs", "Start", "Middle", "End", "Global Desc"]
 PURLS_ROWS = [
-    ["Wave", "Remain still, looking ahead.", "Lift the right hand and wag it.", "Stay upright.",
-     "Stand firm.", "raise the hand.", "wag it to and fro", "lower it.", " lift a hand and wag it side to side."],
-    ["Kick", "Stay facing the target.", "Swing for balance.", "Lean back a little.",
-     "One leg swings up and strikes.", "shift the weight.", "swing the leg.", "put it down.", " swing a leg at a target"],
-    ["Nod", "Dip down and come back up.", "Stay at the sides.", "Remain still.", "Remain still.",
-     "face ahead.", "dip the head.", "lift it.", " dip the head once."],
+    [
+        "Wave",
+        "Remain still, looking ahead.",
+        "Lift the right hand and wag it.",
+        "Stay upright.",
+        "Stand firm.",
+        "raise the hand.",
+        "wag it to and fro",
+        "lower it.",
+        " lift a hand and wag it side to side.",
+    ],
+    [
+        "Kick",
+        "Stay facing the target.",
+        "Swing for balance.",
+        "Lean back a little.",
+        "One leg swings up and strikes.",
+        "shift the weight.",
+        "swing the leg.",
+        "put it down.",
+        " swing a leg at a target",
+    ],
+    [
+        "Nod",
+        "Dip down and come back up.",
+        "Stay at the sides.",
+        "Remain still.",
+        "Remain still.",
+        "face ahead.",
+        "dip the head.",
+        "lift it.",
+        " dip the head once.",
+    ],
 ]
 
 
@@ -122,8 +178,9 @@ def test_purls(tmp_path):
     out = import_purls(src, Target("utdmhad", 3, ["right hand wave", "kick", "nod"]))
     wave, kick, nod = out.classes
     assert out.extra == {"sheet": "UTD-MHAD"}
-    assert wave.global_text == ("Lift a hand and wag it side to side. Start: Raise the hand. Middle: Wag it to and fro. "
-                                "End: Lower it.")
+    assert wave.global_text == (
+        "Lift a hand and wag it side to side. Start: Raise the hand. Middle: Wag it to and fro. End: Lower it."
+    )
     assert wave.joints["head"] == wave.joints["neck"] == "Head: Remain still, looking ahead."
     assert wave.joints["left elbow"] == wave.joints["right thumb"] == "Hands: Lift the right hand and wag it."
     assert wave.joints["middle of spine"] == wave.joints["right hip"] == "Torso: Stay upright."
@@ -136,9 +193,20 @@ def test_purls(tmp_path):
 
 
 def test_purls_side_from_class_name_and_fallback(tmp_path):
-    rows = [["Throw", "Stay still.", "Pull back and fling forward.", "Remain still.", "Remain still.",
-             "a", "b", "c", " throw"],
-            ["Pose", "Stay still.", "Stay still.", "Remain still.", "Stand firm.", "a", "b", "c", " hold a pose"]]
+    rows = [
+        [
+            "Throw",
+            "Stay still.",
+            "Pull back and fling forward.",
+            "Remain still.",
+            "Remain still.",
+            "a",
+            "b",
+            "c",
+            " throw",
+        ],
+        ["Pose", "Stay still.", "Stay still.", "Remain still.", "Stand firm.", "a", "b", "c", " hold a pose"],
+    ]
     src = write_purls(tmp_path / "desc.xlsx", rows=rows)
     throw, pose = import_purls(src, Target("utdmhad", 2, ["right arm throw", "pose"])).classes
     assert throw.key_joints == RIGHT_ARM  # the line names no side: the class name does
@@ -174,8 +242,10 @@ def test_gap(tmp_path):
     src.write_text("\n".join(GAP_LINES) + "\n\n")
     out = import_gap(src, Target("ntu120", 2, ["hand waving", "step"]))
     wave, step = out.classes
-    assert wave.global_text == ("Head faces ahead; hand swings from side to side; arm is raised high; "
-                                "hip remains stationary; leg doesn't move; foot stays planted.")
+    assert wave.global_text == (
+        "Head faces ahead; hand swings from side to side; arm is raised high; "
+        "hip remains stationary; leg doesn't move; foot stays planted."
+    )
     assert wave.joints["head"] == "Head faces ahead."
     assert wave.joints["right thumb"] == "Hand swings from side to side."
     assert wave.joints["left shoulder"] == "Arm is raised high."
@@ -183,8 +253,9 @@ def test_gap(tmp_path):
     assert wave.joints["right knee"] == "Leg doesn't move."
     assert wave.joints["left ankle"] == "Foot stays planted."
     assert step.joints["neck"] == "Head: Looks down."  # the line does not name its part
-    assert wave.key_joints == [j for j in NTU_JOINTS if j in BODY_PART_JOINTS["head"] + BODY_PART_JOINTS["hand"]
-                               + BODY_PART_JOINTS["arm"]]
+    assert wave.key_joints == [
+        j for j in NTU_JOINTS if j in BODY_PART_JOINTS["head"] + BODY_PART_JOINTS["hand"] + BODY_PART_JOINTS["arm"]
+    ]
     lower_right = ["right knee", "right ankle", "right foot"]
     assert [j for j in step.key_joints if j in BODY_PART_JOINTS["leg"] + BODY_PART_JOINTS["foot"]] == lower_right
     assert "left hand" in step.key_joints and "base of spine" in step.key_joints
@@ -200,9 +271,11 @@ def test_gap_bad_line(tmp_path):
 
 # --------------------------------------------------------------------------- SMIE
 
-SMIE_LINES = ['"Salute" is raising the right hand to the forehead as a sign of respect.',
-              '"Jump" is pushing off the ground with both feet.',
-              '"Greet" is a friendly way to say hello']
+SMIE_LINES = [
+    '"Salute" is raising the right hand to the forehead as a sign of respect.',
+    '"Jump" is pushing off the ground with both feet.',
+    '"Greet" is a friendly way to say hello',
+]
 
 
 def test_smie(tmp_path):
@@ -224,11 +297,13 @@ def test_still_and_side_rules():
     assert is_still("leg doesn't move") and not is_still("Swing for balance.")
     assert not is_still("Grip the bar firmly and pull.")
     assert key_joints_from_parts([("foot", "the left foot taps")], "") == ["left ankle", "left foot"]
-    assert key_joints_from_parts([("hand", "left and right hands clap")], "right hand") == \
-        [j for j in NTU_JOINTS if j in BODY_PART_JOINTS["hand"]]
+    assert key_joints_from_parts([("hand", "left and right hands clap")], "right hand") == [
+        j for j in NTU_JOINTS if j in BODY_PART_JOINTS["hand"]
+    ]
 
 
 # --------------------------------------------------------------------------- output file, CLI
+
 
 def run_cli(argv, capsys):
     from crossglg.cli import main
@@ -248,13 +323,30 @@ def test_cli_import_writes_a_valid_file_with_source_and_licence(tmp_path, capsys
     classes = tmp_path / "Actions.csv"
     classes.write_text("Label,Action\n1,salute\n2,jump up\n3,greet\n")
     out = tmp_path / "out" / "smie.json"
-    code, stdout, err = run_cli(["describe", "import", "smie", str(src), "--dataset", "pkummd2", "--out", str(out),
-                                 "--classes-file", str(classes)], capsys)
+    code, stdout, err = run_cli(
+        [
+            "describe",
+            "import",
+            "smie",
+            str(src),
+            "--dataset",
+            "pkummd2",
+            "--out",
+            str(out),
+            "--classes-file",
+            str(classes),
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert "3 classes imported" in stdout and "class 75" in stdout
     data = json.loads(out.read_text())
-    assert data["source"] == {"format": "smie", "path": str(src), **SOURCES["smie"],
-                              "licence_file": str((folder / "LICENSE").resolve())}
+    assert data["source"] == {
+        "format": "smie",
+        "path": str(src),
+        **SOURCES["smie"],
+        "licence_file": str((folder / "LICENSE").resolve()),
+    }
     assert data["source"]["licence"].startswith("MIT") and data["source"]["llm"] == "ChatGPT"
     assert data["dataset"] == "pkummd2" and data["prompt_version"] == "import:smie"
     loaded = load_descriptions("pkummd2", path=out)
@@ -265,12 +357,24 @@ def test_cli_import_writes_a_valid_file_with_source_and_licence(tmp_path, capsys
 def test_cli_import_bad_source_is_a_clear_error(tmp_path, capsys):
     src = tmp_path / "des.txt"
     src.write_text("\n".join(SMIE_LINES) + "\n")
-    code, _, err = run_cli(["describe", "import", "smie", str(src), "--dataset", "ntu120", "--out",
-                            str(tmp_path / "o.json")], capsys)
+    code, _, err = run_cli(
+        ["describe", "import", "smie", str(src), "--dataset", "ntu120", "--out", str(tmp_path / "o.json")], capsys
+    )
     assert code == 1 and err.strip() == f"error: {src}: 3 classes found, ntu120 has 120"
     assert "Traceback" not in err and not (tmp_path / "o.json").exists()
-    code, _, err = run_cli(["describe", "import", "gap", str(tmp_path / "missing.txt"), "--dataset", "ntu120",
-                            "--out", str(tmp_path / "o.json")], capsys)
+    code, _, err = run_cli(
+        [
+            "describe",
+            "import",
+            "gap",
+            str(tmp_path / "missing.txt"),
+            "--dataset",
+            "ntu120",
+            "--out",
+            str(tmp_path / "o.json"),
+        ],
+        capsys,
+    )
     assert code == 1 and "missing.txt: no such file" in err
     code, _, err = run_cli(["describe", "import", "smie", str(src), "--out", str(tmp_path / "o.json")], capsys)
     assert code == 2 and "needs --dataset and --out" in err
@@ -296,6 +400,7 @@ def test_schema_source_field_is_optional_and_checked(tmp_path):
 
 
 # --------------------------------------------------------------------------- the published folder
+
 
 def check_real(fmt, src, dataset, n, tmp_path):
     out = tmp_path / f"{fmt}-{dataset}.json"

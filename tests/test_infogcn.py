@@ -102,8 +102,10 @@ def test_ib_head_samples_in_training_only():
 
 def test_crossglg_on_infogcn_with_ib_head_trains():
     torch.manual_seed(0)
-    m = tiny_net(encoder=dict(name="infogcn", args={**SMALL, "num_persons": 2}),
-                 classifier=dict(kind="ib", embedding="latent_mean"))
+    m = tiny_net(
+        encoder=dict(name="infogcn", args={**SMALL, "num_persons": 2}),
+        classifier=dict(kind="ib", embedding="latent_mean"),
+    )
     text = tiny_text()
     x, y = torch.randn(8, 3, 8, 25, 2), torch.arange(4).repeat(2)
     opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9)

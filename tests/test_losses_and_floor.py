@@ -10,8 +10,7 @@ import pytest
 import torch
 
 from crossglg.eval.floor import raw_coordinate_floor, raw_coordinate_floor_averaged
-from helpers import tiny_datamodule, tiny_net, tiny_text, tiny_trainer
-from helpers import needs_utd
+from helpers import needs_utd, tiny_datamodule, tiny_net, tiny_text, tiny_trainer
 
 
 def test_total_loss_is_the_stated_weighted_sum():
@@ -63,17 +62,27 @@ def test_floor_on_a_constructed_case():
     """Three classes, each a constant pose pointing along one axis; queries are the
     class pose plus a small offset, except one query of class 2 that points along
     class 0's axis. Nearest exemplar by cosine: 5 of 6 right."""
+
     def pose(axis, scale=1.0, noise=0.0, seed=0):
         x = np.zeros((3, 10, 25, 2), np.float32)
         x[axis] = scale
         x += noise * np.random.default_rng(seed).normal(size=x.shape).astype(np.float32)
         return x
 
-    samples = [pose(0), pose(1), pose(2),  # exemplars of classes 0, 1, 2
-               pose(0, 2.0, 0.05, 1), pose(0, 0.5, 0.05, 2), pose(1, 1.5, 0.05, 3), pose(1, 1.0, 0.05, 4),
-               pose(2, 1.0, 0.05, 5), pose(0, 1.0, 0.05, 6)]
-    split = types.SimpleNamespace(exemplar_idx=np.array([0, 1, 2]), query_idx=np.arange(3, 9),
-                                  query_targets=np.array([0, 0, 1, 1, 2, 2]))
+    samples = [
+        pose(0),
+        pose(1),
+        pose(2),  # exemplars of classes 0, 1, 2
+        pose(0, 2.0, 0.05, 1),
+        pose(0, 0.5, 0.05, 2),
+        pose(1, 1.5, 0.05, 3),
+        pose(1, 1.0, 0.05, 4),
+        pose(2, 1.0, 0.05, 5),
+        pose(0, 1.0, 0.05, 6),
+    ]
+    split = types.SimpleNamespace(
+        exemplar_idx=np.array([0, 1, 2]), query_idx=np.arange(3, 9), query_targets=np.array([0, 0, 1, 1, 2, 2])
+    )
     assert raw_coordinate_floor(ArrayCache(samples), split, frames=8) == pytest.approx(5 / 6)
     # without the stray query every draw of exemplars separates the classes: exactly 1
     samples[8] = pose(2, 2.0, 0.05, 6)
@@ -109,11 +118,16 @@ def test_training_beats_the_floor_on_builtin(builtin_cache, tmp_path):
 
     L.seed_everything(0)
     dm = tiny_datamodule(builtin_cache, eval_batch_size=100)
-    m = CrossGLGTask(num_classes=16, encoder=EncoderConfig("infogcn_lite", {"widths": [16, 16, 16, 32, 32, 32, 32, 32, 32]}),
-                 guidance=GuidanceConfig(g2l=False, l2g=False), optimiser=OptimiserConfig(lr=0.05, warmup_epochs=1, milestones=[5]),
-                 evaluation=EvaluationConfig(calibration_at_test=False, plots=False))
-    t = tiny_trainer(tmp_path, max_epochs=6, num_sanity_val_steps=0, check_val_every_n_epoch=6,
-                     enable_checkpointing=False)
+    m = CrossGLGTask(
+        num_classes=16,
+        encoder=EncoderConfig("infogcn_lite", {"widths": [16, 16, 16, 32, 32, 32, 32, 32, 32]}),
+        guidance=GuidanceConfig(g2l=False, l2g=False),
+        optimiser=OptimiserConfig(lr=0.05, warmup_epochs=1, milestones=[5]),
+        evaluation=EvaluationConfig(calibration_at_test=False, plots=False),
+    )
+    t = tiny_trainer(
+        tmp_path, max_epochs=6, num_sanity_val_steps=0, check_val_every_n_epoch=6, enable_checkpointing=False
+    )
     t.fit(m, dm)
     r = m.results["validate"]
     assert r.floor_exemplar_avg == pytest.approx(0.6197, abs=1e-3)

@@ -3,11 +3,10 @@ import pytest
 import torch
 
 from crossglg.eval.oneshot import distribution_calibration, episode_accuracy, evaluate_oneshot
-from crossglg.models.network import CrossGLGNet, count_parameters
 from crossglg.models.encoder import build_encoder
 from crossglg.models.interaction import CrossModalInteraction
 from crossglg.models.jid import JointImportance
-
+from crossglg.models.network import CrossGLGNet, count_parameters
 from helpers import TINY, tiny_net, tiny_text
 
 
@@ -84,7 +83,9 @@ def test_calibration_and_episodes_on_separable_data():
     sup_idx = np.array([60, 80, 100])
     q = ~base
     q[sup_idx] = False
-    pred = distribution_calibration(feats[sup_idx], labels[sup_idx], feats[q], feats[base], labels[base], num_sampled=50)
+    pred = distribution_calibration(
+        feats[sup_idx], labels[sup_idx], feats[q], feats[base], labels[base], num_sampled=50
+    )
     assert (pred == labels[q]).mean() == 1.0
     mean, ci = episode_accuracy(torch.tensor(feats), torch.tensor(labels), n_way=5, episodes=50)
     assert mean == 1.0 and ci == 0.0

@@ -48,7 +48,12 @@ def test_retracked_body_continues_its_slot(tmp_path):
 
 def test_name_parsing():
     assert parse_ntu_name("S018C003P008R001A061.skeleton") == {
-        "setup": 18, "camera": 3, "performer": 8, "replication": 1, "action": 61}
+        "setup": 18,
+        "camera": 3,
+        "performer": 8,
+        "replication": 1,
+        "action": 61,
+    }
     with pytest.raises(ValueError, match="not an NTU sample name"):
         parse_ntu_name("foo.skeleton")
 
@@ -63,14 +68,17 @@ def _lines():
     return _good_text().splitlines()
 
 
-@pytest.mark.parametrize("mutate,line,message", [
-    (lambda L: L[:20], 20, "truncated"),
-    (lambda L: L[:3] + ["24"] + L[4:], 4, "joint count is 24"),
-    (lambda L: L[:6] + [L[6].replace(L[6].split()[1], "abc", 1)] + L[7:], 7, "non-numeric"),
-    (lambda L: L[:9] + [" ".join(["nan"] + L[9].split()[1:])] + L[10:], 10, "non-finite"),
-    (lambda L: ["x"] + L[1:], 1, "frame count"),
-    (lambda L: L[:5] + [" ".join(L[5].split()[:7])] + L[6:], 6, "has 7 values"),
-])
+@pytest.mark.parametrize(
+    "mutate,line,message",
+    [
+        (lambda L: L[:20], 20, "truncated"),
+        (lambda L: L[:3] + ["24"] + L[4:], 4, "joint count is 24"),
+        (lambda L: L[:6] + [L[6].replace(L[6].split()[1], "abc", 1)] + L[7:], 7, "non-numeric"),
+        (lambda L: L[:9] + [" ".join(["nan"] + L[9].split()[1:])] + L[10:], 10, "non-finite"),
+        (lambda L: ["x"] + L[1:], 1, "frame count"),
+        (lambda L: L[:5] + [" ".join(L[5].split()[:7])] + L[6:], 6, "has 7 values"),
+    ],
+)
 def test_bad_input_names_file_and_line(tmp_path, mutate, line, message):
     path = tmp_path / "S001C001P001R001A001.skeleton"
     path.write_text("\n".join(mutate(_lines())) + "\n")

@@ -14,8 +14,13 @@ def _train(builtin_cache, tiny_encoder, tmp, seed: int):
     L.seed_everything(seed)
     dm = tiny_datamodule(builtin_cache, tiny_encoder, tmp / "emb")
     m = tiny_task(dm)
-    t = tiny_trainer(tmp, max_epochs=1, limit_train_batches=2, limit_val_batches=0,
-                     callbacks=[L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp / f"ck{seed}", save_last=True)])
+    t = tiny_trainer(
+        tmp,
+        max_epochs=1,
+        limit_train_batches=2,
+        limit_val_batches=0,
+        callbacks=[L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp / f"ck{seed}", save_last=True)],
+    )
     t.fit(m, dm)
     return tmp / f"ck{seed}" / "last.ckpt"
 
@@ -37,16 +42,23 @@ def cli(*args):
 def test_enroll_recognize_and_errors(checkpoint, other_checkpoint, builtin_cache, tmp_path):
     raw = builtin_cache.path.parent / "raw"
     g = tmp_path / "gallery.json"
-    enrolled = {"raise right hand": raw / "S001C002P001R001A001.skeleton", "clap": raw / "S001C002P001R001A004.skeleton",
-                "kick": raw / "S001C002P001R001A010.skeleton"}
+    enrolled = {
+        "raise right hand": raw / "S001C002P001R001A001.skeleton",
+        "clap": raw / "S001C002P001R001A004.skeleton",
+        "kick": raw / "S001C002P001R001A010.skeleton",
+    }
     for name, f in enrolled.items():
         r = cli("enroll", "--ckpt", checkpoint, "--gallery", g, "--name", name, f)
         assert r.returncode == 0, r.stderr
     r = cli("enroll", "--ckpt", checkpoint, "--gallery", g, "--name", "clap", raw / "S001C001P001R001A004.skeleton")
     data = json.loads(g.read_text())
-    assert sorted(data["actions"]) == ["clap", "kick", "raise right hand"] and len(data["actions"]["clap"]["files"]) == 2
+    assert (
+        sorted(data["actions"]) == ["clap", "kick", "raise right hand"] and len(data["actions"]["clap"]["files"]) == 2
+    )
     # an enrolled recording is recognised as its own action, at cosine 1 where it is the only example
-    r = cli("recognize", "--ckpt", checkpoint, "--gallery", g, "--top", "2", enrolled["raise right hand"], enrolled["kick"])
+    r = cli(
+        "recognize", "--ckpt", checkpoint, "--gallery", g, "--top", "2", enrolled["raise right hand"], enrolled["kick"]
+    )
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
     assert lines[0].startswith(f"{enrolled['raise right hand']}: raise right hand (cosine 1.000); top-2:")
@@ -74,13 +86,18 @@ def test_enroll_and_recognize_need_no_text_encoder(checkpoint, builtin_cache, tm
     g = tmp_path / "g.json"
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "crossglg", *map(str, args)], capture_output=True, text=True,
-                              env=env)
+        return subprocess.run(
+            [sys.executable, "-m", "crossglg", *map(str, args)], capture_output=True, text=True, env=env
+        )
 
     check = subprocess.run([sys.executable, "-c", "import sentence_transformers"], env=env, capture_output=True)
     assert check.returncode != 0  # the fake really blocks it
-    assert run("enroll", "--ckpt", checkpoint, "--gallery", g, "--name", "clap",
-               raw / "S001C002P001R001A004.skeleton").returncode == 0
+    assert (
+        run(
+            "enroll", "--ckpt", checkpoint, "--gallery", g, "--name", "clap", raw / "S001C002P001R001A004.skeleton"
+        ).returncode
+        == 0
+    )
     r = run("recognize", "--ckpt", checkpoint, "--gallery", g, raw / "S001C002P001R001A004.skeleton")
     assert r.returncode == 0 and ": clap (cosine 1.000)" in r.stdout, r.stderr
 
@@ -148,12 +165,24 @@ def test_other_checkpoints_get_one_clear_error(checkpoint, builtin_cache, tmp_pa
     with pytest.raises(CheckpointError, match=r"cut.ckpt: not a readable crossglg checkpoint") as e:
         load_inference_model(tmp_path / "cut.ckpt")
     assert "\n" not in str(e.value)
-    r = cli("recognize", "--ckpt", tmp_path / "cut.ckpt", "--gallery", tmp_path / "none.json",
-            builtin_cache.path.parent / "raw" / "S001C002P001R001A001.skeleton")
+    r = cli(
+        "recognize",
+        "--ckpt",
+        tmp_path / "cut.ckpt",
+        "--gallery",
+        tmp_path / "none.json",
+        builtin_cache.path.parent / "raw" / "S001C002P001R001A001.skeleton",
+    )
     assert r.returncode == 1 and "no gallery" in r.stderr
     (tmp_path / "g.json").write_text("{}")
-    r = cli("recognize", "--ckpt", tmp_path / "cut.ckpt", "--gallery", tmp_path / "g.json",
-            builtin_cache.path.parent / "raw" / "S001C002P001R001A001.skeleton")
+    r = cli(
+        "recognize",
+        "--ckpt",
+        tmp_path / "cut.ckpt",
+        "--gallery",
+        tmp_path / "g.json",
+        builtin_cache.path.parent / "raw" / "S001C002P001R001A001.skeleton",
+    )
     assert r.returncode == 1 and r.stderr.strip().startswith("error:") and "cut.ckpt: not a readable" in r.stderr
     assert "Traceback" not in r.stderr
 
@@ -180,8 +209,18 @@ def test_recognize_a_directory_of_kinect1_text_with_a_bad_file(checkpoint, built
     (rec / "broken.txt").write_text("1 2 3\n4 5\n")
     g = tmp_path / "g.json"
     for label in ("wave", "clap"):
-        r = cli("enroll", "--ckpt", checkpoint, "--gallery", g, "--name", label, "--layout", "kinect1",
-                str(rec / f"{label}*.txt"))
+        r = cli(
+            "enroll",
+            "--ckpt",
+            checkpoint,
+            "--gallery",
+            g,
+            "--name",
+            label,
+            "--layout",
+            "kinect1",
+            str(rec / f"{label}*.txt"),
+        )
         assert r.returncode == 0, r.stderr
     r = cli("recognize", "--ckpt", checkpoint, "--gallery", g, "--layout", "kinect1", "--out", tmp_path / "r.csv", rec)
     assert r.returncode == 0, r.stderr

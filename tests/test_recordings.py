@@ -8,13 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from crossglg.errors import SkeletonFormatError
 from crossglg.data.layout import NTU_JOINTS
 from crossglg.data.recordings import LAYOUTS, MEDIAPIPE33_JOINTS, from_array, read_recording
+from crossglg.errors import SkeletonFormatError
 from helpers import counterparts, write_as
 
-L_SH, R_SH, HEAD, L_FOOT, L_WRIST, R_WRIST = (NTU_JOINTS.index(n) for n in (
-    "left shoulder", "right shoulder", "head", "left foot", "left wrist", "right wrist"))
+L_SH, R_SH, HEAD, L_FOOT, L_WRIST, R_WRIST = (
+    NTU_JOINTS.index(n) for n in ("left shoulder", "right shoulder", "head", "left foot", "left wrist", "right wrist")
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +34,9 @@ def assert_same_on_shared(layout, got, pose):
     np.testing.assert_allclose(a[:, shared], b[:, shared], atol=2e-4)
 
 
-@pytest.mark.parametrize("layout,scale", [("kinect1", 1000.0), ("msr20", 1.0), ("h36m17", 1.0),
-                                          ("mediapipe33", 100.0), ("array", 1.0)])
+@pytest.mark.parametrize(
+    "layout,scale", [("kinect1", 1000.0), ("msr20", 1.0), ("h36m17", 1.0), ("mediapipe33", 100.0), ("array", 1.0)]
+)
 def test_npy_round_trip(layout, scale, pose, tmp_path):
     a = write_as(layout, pose, scale)
     f = tmp_path / "rec.npy"
@@ -49,8 +51,7 @@ def test_text_layouts_one_joint_or_one_frame_per_line(pose, tmp_path):
     per_joint = tmp_path / "joints.txt"
     per_joint.write_text("\n".join(f"{x:.4f} {y:.4f} {z:.4f} 1" for x, y, z in a.reshape(-1, 3)))
     per_frame = tmp_path / "frames.txt"
-    per_frame.write_text("\n".join(f"{t} " + " ".join(f"{v:.4f}" for v in row.reshape(-1))
-                                   for t, row in enumerate(a)))
+    per_frame.write_text("\n".join(f"{t} " + " ".join(f"{v:.4f}" for v in row.reshape(-1)) for t, row in enumerate(a)))
     for f in (per_joint, per_frame):
         assert_same_on_shared("kinect1", read_recording(f, "kinect1"), pose)
     with pytest.raises(SkeletonFormatError, match=r"joints.txt.*--layout \(ntu, kinect1, msr20"):
@@ -60,11 +61,15 @@ def test_text_layouts_one_joint_or_one_frame_per_line(pose, tmp_path):
 def test_mediapipe_csv_and_json(pose, tmp_path):
     a = write_as("mediapipe33", pose)
     rows = ["frame,landmark,x,y,z,visibility"]
-    rows += [f"{t},{MEDIAPIPE33_JOINTS[j].replace(' ', '_').upper()},{x},{y},{z},0.9"
-             for t in range(len(a)) for j, (x, y, z) in enumerate(a[t])]
+    rows += [
+        f"{t},{MEDIAPIPE33_JOINTS[j].replace(' ', '_').upper()},{x},{y},{z},0.9"
+        for t in range(len(a))
+        for j, (x, y, z) in enumerate(a[t])
+    ]
     (tmp_path / "pose.csv").write_text("\n".join(rows))
-    (tmp_path / "pose.json").write_text(json.dumps(
-        [{"world_landmarks": [{"x": x, "y": y, "z": z} for x, y, z in frame]} for frame in a.tolist()]))
+    (tmp_path / "pose.json").write_text(
+        json.dumps([{"world_landmarks": [{"x": x, "y": y, "z": z} for x, y, z in frame]} for frame in a.tolist()])
+    )
     for name in ("pose.csv", "pose.json"):
         assert_same_on_shared("mediapipe33", read_recording(tmp_path / name), pose)
 
@@ -85,11 +90,23 @@ def camera_space_person(t: int = 10) -> np.ndarray:
     p = {n: None for n in MEDIAPIPE33_JOINTS}
     side = {"left": 1.0, "right": -1.0}
     for s, sx in side.items():
-        for part, (x, y) in {"shoulder": (0.2, -0.5), "elbow": (0.25, -0.2), "wrist": (0.3, 0.05),
-                             "pinky": (0.3, 0.12), "index": (0.31, 0.13), "thumb": (0.28, 0.1), "hip": (0.12, 0.0),
-                             "knee": (0.12, 0.45), "ankle": (0.12, 0.85), "heel": (0.12, 0.9),
-                             "foot index": (0.12, 0.92), "ear": (0.07, -0.7), "eye": (0.03, -0.72),
-                             "eye inner": (0.02, -0.72), "eye outer": (0.05, -0.72)}.items():
+        for part, (x, y) in {
+            "shoulder": (0.2, -0.5),
+            "elbow": (0.25, -0.2),
+            "wrist": (0.3, 0.05),
+            "pinky": (0.3, 0.12),
+            "index": (0.31, 0.13),
+            "thumb": (0.28, 0.1),
+            "hip": (0.12, 0.0),
+            "knee": (0.12, 0.45),
+            "ankle": (0.12, 0.85),
+            "heel": (0.12, 0.9),
+            "foot index": (0.12, 0.92),
+            "ear": (0.07, -0.7),
+            "eye": (0.03, -0.72),
+            "eye inner": (0.02, -0.72),
+            "eye outer": (0.05, -0.72),
+        }.items():
             p[f"{s} {part}"] = (sx * x, y, 0.0)
     p["nose"], p["mouth left"], p["mouth right"] = (0, -0.68, -0.05), (0.02, -0.65, 0), (-0.02, -0.65, 0)
     frame = np.array([p[n] for n in MEDIAPIPE33_JOINTS], float)
@@ -103,8 +120,13 @@ def test_left_stays_left_and_up_stays_up(tmp_path):
     np.save(tmp_path / "mp.npy", cam)
     mp = {n: cam[:, i] for i, n in enumerate(MEDIAPIPE33_JOINTS)}
     pelvis, thorax = (mp["left hip"] + mp["right hip"]) / 2, (mp["left shoulder"] + mp["right shoulder"]) / 2
-    h36_joints = {"pelvis": pelvis, "spine": (pelvis + thorax) / 2, "thorax": thorax, "neck/nose": mp["nose"],
-                  "head top": mp["left eye"] + [0, -0.15, 0]}
+    h36_joints = {
+        "pelvis": pelvis,
+        "spine": (pelvis + thorax) / 2,
+        "thorax": thorax,
+        "neck/nose": mp["nose"],
+        "head top": mp["left eye"] + [0, -0.15, 0],
+    }
     h36 = np.stack([h36_joints.get(n, mp.get(n)) for n in LAYOUTS["h36m17"].joints], axis=1)
     np.save(tmp_path / "h36.npy", h36 * 1000)  # millimetres, as some lifters write
     for f in ("mp.npy", "h36.npy"):
@@ -114,15 +136,26 @@ def test_left_stays_left_and_up_stays_up(tmp_path):
         assert 1.3 < x[HEAD, 1] - x[L_FOOT, 1] < 2.2, f
 
 
-@pytest.mark.parametrize("make,problem", [
-    (lambda: np.full((10, 17, 3), np.nan), "NaN"),
-    (lambda: np.ones((1, 17, 3)), "1 frame"),
-    (lambda: np.ones((10, 19, 3)), "19 joints per frame; give --layout"),
-    (lambda: np.random.default_rng(0).uniform(0, 640, (10, 17, 2)), "2D keypoints"),
-    (lambda: np.concatenate([np.random.default_rng(0).uniform(0, 640, (10, 17, 2)),
-                             np.random.default_rng(1).uniform(0, 1, (10, 17, 1))], -1), "2D keypoints"),
-    (lambda: np.ones((10, 17, 3)) * np.arange(17)[:, None] * 5000, "torso is"),  # 69 km or 69 m tall
-])
+@pytest.mark.parametrize(
+    "make,problem",
+    [
+        (lambda: np.full((10, 17, 3), np.nan), "NaN"),
+        (lambda: np.ones((1, 17, 3)), "1 frame"),
+        (lambda: np.ones((10, 19, 3)), "19 joints per frame; give --layout"),
+        (lambda: np.random.default_rng(0).uniform(0, 640, (10, 17, 2)), "2D keypoints"),
+        (
+            lambda: np.concatenate(
+                [
+                    np.random.default_rng(0).uniform(0, 640, (10, 17, 2)),
+                    np.random.default_rng(1).uniform(0, 1, (10, 17, 1)),
+                ],
+                -1,
+            ),
+            "2D keypoints",
+        ),
+        (lambda: np.ones((10, 17, 3)) * np.arange(17)[:, None] * 5000, "torso is"),  # 69 km or 69 m tall
+    ],
+)
 def test_bad_arrays_are_named(make, problem, tmp_path):
     f = tmp_path / "bad.npy"
     np.save(f, make())
@@ -143,6 +176,9 @@ def test_a_layout_given_for_a_file_it_cannot_read_is_named(tmp_path):
     and how the file is read, instead of asking for a layout."""
     f = tmp_path / "S001C001P001R001A001.skeleton"
     f.write_text("0\n")
-    with pytest.raises(SkeletonFormatError, match=r"--layout mediapipe33 reads .npy, .npz, .csv, .json files, not "
-                                                  r"\.skeleton ones \(a \.skeleton file is read with --layout ntu"):
+    with pytest.raises(
+        SkeletonFormatError,
+        match=r"--layout mediapipe33 reads .npy, .npz, .csv, .json files, not "
+        r"\.skeleton ones \(a \.skeleton file is read with --layout ntu",
+    ):
         read_recording(f, "mediapipe33")

@@ -2,7 +2,6 @@ import csv
 import json
 import subprocess
 import sys
-
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,28 @@ SWEEPS = Path(__file__).parent.parent / "experiments" / "sweeps"
 
 
 def test_grid_expansion_and_command(tmp_path):
-    sweep = {"method": "grid", "command": ["python", "-m", "crossglg", "fit", "${args}", "--config", "m.yaml"],
-             "parameters": {"config": {"value": "configs/demo.yaml"}, "model.g2l": {"values": [False, True]},
-                            "seed_everything": {"values": [0, 1, 2]}}}
+    sweep = {
+        "method": "grid",
+        "command": ["python", "-m", "crossglg", "fit", "${args}", "--config", "m.yaml"],
+        "parameters": {
+            "config": {"value": "configs/demo.yaml"},
+            "model.g2l": {"values": [False, True]},
+            "seed_everything": {"values": [0, 1, 2]},
+        },
+    }
     grid = expand(sweep)
     assert len(grid) == 6 and grid[0] == {"config": "configs/demo.yaml", "model.g2l": False, "seed_everything": 0}
     cmd = command_for(sweep, grid[1], tmp_path)
-    assert cmd[:8] == [sys.executable, "-m", "crossglg", "fit", "--config=configs/demo.yaml", "--model.g2l=false",
-                       "--seed_everything=1", "--config"]
+    assert cmd[:8] == [
+        sys.executable,
+        "-m",
+        "crossglg",
+        "fit",
+        "--config=configs/demo.yaml",
+        "--model.g2l=false",
+        "--seed_everything=1",
+        "--config",
+    ]
     assert cmd[8:] == ["m.yaml", f"--trainer.default_root_dir={tmp_path}", "--trainer.enable_progress_bar=false"]
     assert slug(grid[1]) == "config=demo,g2l=False,seed_everything=1"
     assert slug(grid[1], varying_keys(sweep)) == "g2l=False,seed_everything=1"
@@ -84,20 +97,34 @@ def test_tables_count_a_run_repeated_in_two_sweeps_once(tmp_path):
     def run(sweep, name, seed, data_seed, top1, jid_ramp_epochs=0.0):
         folder = tmp_path / sweep
         folder.mkdir(exist_ok=True)
-        settings = {"dataset": "utdmhad", "aux_classes": None, "encoder": "infogcn", "g2l": True, "l2g": True,
-                    "fusion": "gathered", "text_swap": 0.5, "descriptions": None, "protocol": "utdmhad_val",
-                    "distill": False, "seed": seed, "max_epochs": 15, "jid_ramp_epochs": jid_ramp_epochs,
-                    "data_seed": data_seed}
+        settings = {
+            "dataset": "utdmhad",
+            "aux_classes": None,
+            "encoder": "infogcn",
+            "g2l": True,
+            "l2g": True,
+            "fusion": "gathered",
+            "text_swap": 0.5,
+            "descriptions": None,
+            "protocol": "utdmhad_val",
+            "distill": False,
+            "seed": seed,
+            "max_epochs": 15,
+            "jid_ramp_epochs": jid_ramp_epochs,
+            "data_seed": data_seed,
+        }
         (folder / f"{name}.json").write_text(json.dumps({"top1": top1, "floor": 0.5, "settings": settings}))
 
     run("val", "s0", 0, 0, 0.70)
     run("val", "s1", 1, 0, 0.80)
     run("val", "r0", 0, 0, 0.30, jid_ramp_epochs=3)  # another method at the same seed
-    run("val_data_order", "d0", 0, 0, 0.60)   # a repeat of val's seed 0
-    run("val_data_order", "d1", 0, 1, 0.90)   # another data order: a run of its own
+    run("val_data_order", "d0", 0, 0, 0.60)  # a repeat of val's seed 0
+    run("val_data_order", "d1", 0, 1, 0.90)  # another data order: a run of its own
     groups, floors = benchmark_groups(all_records(tmp_path))
-    assert sorted(groups) == [("utdmhad_val", "infogcn", "CrossGLG", "all"),
-                              ("utdmhad_val", "infogcn", "CrossGLG (JID ramp 3 epochs)", "all")]
+    assert sorted(groups) == [
+        ("utdmhad_val", "infogcn", "CrossGLG", "all"),
+        ("utdmhad_val", "infogcn", "CrossGLG (JID ramp 3 epochs)", "all"),
+    ]
     values = groups["utdmhad_val", "infogcn", "CrossGLG", "all"]
     assert sorted(round(v, 6) for v in values) == [65.0, 80.0, 90.0]
     assert groups["utdmhad_val", "infogcn", "CrossGLG (JID ramp 3 epochs)", "all"] == [30.0]

@@ -9,8 +9,8 @@ import pytest
 from crossglg.data.layout import NTU_JOINTS
 from crossglg.text.describe import MissingAPIKey, describe_dataset, make_client
 from crossglg.text.embeddings import EmbeddingCache
-from crossglg.text.schema import DescriptionError, k_gt, load_descriptions, validate_file, validate_joints
 from crossglg.text.features import class_text_features
+from crossglg.text.schema import DescriptionError, k_gt, load_descriptions, validate_file, validate_joints
 
 
 def joints_answer(tag="moves"):
@@ -48,9 +48,15 @@ def test_fake_client_success_malformed_and_rate_limit(tmp_path, monkeypatch):
     key = "sk-ant-api03-" + "x" * 40
     monkeypatch.setenv("ANTHROPIC_API_KEY", key)  # present in the process: it must not reach the file
     out = tmp_path / "d.json"
-    script = [GOOD_GLOBAL, joints_answer(),  # class 1: clean
-              {"description": "x", "key_joints": ["right paw"]}, rate_limit(), GOOD_GLOBAL,  # class 2: bad, 429, ok
-              {"joints": {"head": "nods"}}, joints_answer("sways")]  # missing joints, then ok
+    script = [
+        GOOD_GLOBAL,
+        joints_answer(),  # class 1: clean
+        {"description": "x", "key_joints": ["right paw"]},
+        rate_limit(),
+        GOOD_GLOBAL,  # class 2: bad, 429, ok
+        {"joints": {"head": "nods"}},
+        joints_answer("sways"),
+    ]  # missing joints, then ok
     client = FakeClient(script)
     sleeps = []
     res = describe_dataset("builtin", ["raise", "wave"], out, client=client, sleep=sleeps.append, progress=False)
@@ -107,8 +113,9 @@ def test_retries_transient_errors_with_jittered_backoff(tmp_path, monkeypatch):
     monkeypatch.setattr(describe.random, "random", lambda: 0.5)
     client = ScriptedClient([api_error(500), api_error(529), connection_error(), None, GOOD_GLOBAL, joints_answer()])
     sleeps = []
-    res = describe_dataset("builtin", ["raise"], tmp_path / "d.json", client=client, sleep=sleeps.append,
-                           progress=False)
+    res = describe_dataset(
+        "builtin", ["raise"], tmp_path / "d.json", client=client, sleep=sleeps.append, progress=False
+    )
     assert sleeps == [1 * 0.75, 2 * 0.75, 4 * 0.75, 8 * 0.75]
     assert len(client.calls) == 6 and res[0].key_joints == ["right hand", "right elbow"]
 
@@ -125,7 +132,9 @@ def test_client_errors_are_raised_without_sleeping(tmp_path, status):
 def test_gives_up_after_attempts(tmp_path):
     client = FakeClient([{"description": "", "key_joints": []}] * 3)
     with pytest.raises(RuntimeError, match="no valid answer after 3 attempts"):
-        describe_dataset("x", ["a"], tmp_path / "d.json", client=client, attempts=3, sleep=lambda s: None, progress=False)
+        describe_dataset(
+            "x", ["a"], tmp_path / "d.json", client=client, attempts=3, sleep=lambda s: None, progress=False
+        )
 
 
 def test_no_key_fails_at_once(monkeypatch):

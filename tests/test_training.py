@@ -2,6 +2,7 @@ import lightning as L
 import pytest
 import torch
 
+from crossglg.errors import CheckpointError
 from crossglg.models.checkpoint import load_inference_model
 from crossglg.task import load_task
 from helpers import tiny_datamodule, tiny_task, tiny_trainer
@@ -12,8 +13,12 @@ def datamodule(cache, encoder, tmp_path, **kw):
 
 
 def model(dm, **guidance):
-    return tiny_task(dm, guidance=guidance, optimiser=dict(lr=0.05, warmup_epochs=1),
-                     evaluation=dict(episodes=20, calibration_at_test=False))
+    return tiny_task(
+        dm,
+        guidance=guidance,
+        optimiser=dict(lr=0.05, warmup_epochs=1),
+        evaluation=dict(episodes=20, calibration_at_test=False),
+    )
 
 
 def trainer(tmp_path, **kw):
@@ -58,32 +63,42 @@ def test_cli_resume_across_a_milestone_restores_lr_momentum_and_weights(builtin_
     epoch 2 divides the learning rate by 10, so a resume that dropped the scheduler
     would start again at 0.05; the momentum buffers and the weights must be the
     checkpoint's when the resumed epoch starts."""
+    import helpers
     from crossglg.train import run_lightning_cli
 
-    import helpers
-
     root = tmp_path / "run"
-    common = ["--config", "configs/demo.yaml", "--config", "configs/methods/plain.yaml",
-              f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16", helpers.TINY_ARG,
-              "--model.optimiser.lr=0.05", "--model.optimiser.warmup_epochs=1", "--model.optimiser.milestones=[2]", "--trainer.logger=false",
-              "--trainer.limit_train_batches=2", "--trainer.limit_val_batches=0", f"--trainer.default_root_dir={root}",
-              "--trainer.enable_progress_bar=false"]
+    common = [
+        "--config",
+        "configs/demo.yaml",
+        "--config",
+        "configs/methods/plain.yaml",
+        f"--data.data_dir={builtin_cache.path.parent.parent}",
+        "--data.window=16",
+        helpers.TINY_ARG,
+        "--model.optimiser.lr=0.05",
+        "--model.optimiser.warmup_epochs=1",
+        "--model.optimiser.milestones=[2]",
+        "--trainer.logger=false",
+        "--trainer.limit_train_batches=2",
+        "--trainer.limit_val_batches=0",
+        f"--trainer.default_root_dir={root}",
+        "--trainer.enable_progress_bar=false",
+    ]
     run_lightning_cli(["fit", *common, "--trainer.max_epochs=2"])
     last = root / "checkpoints" / "last.ckpt"
     saved = torch.load(last, weights_only=True)
     assert saved["lr_schedulers"][0]["last_epoch"] == 2  # two epochs stepped: the next is past the milestone
     helpers.RESUMED.clear()
-    run_lightning_cli(["fit", *common, "--trainer.max_epochs=3", f"--ckpt_path={last}",
-                       "--trainer.callbacks+=helpers.RecordResume"])
-    (epoch, lr, momentum, weights), = helpers.RESUMED  # only the missing epoch ran
+    run_lightning_cli(
+        ["fit", *common, "--trainer.max_epochs=3", f"--ckpt_path={last}", "--trainer.callbacks+=helpers.RecordResume"]
+    )
+    ((epoch, lr, momentum, weights),) = helpers.RESUMED  # only the missing epoch ran
     assert epoch == 2 and lr == pytest.approx(0.005)
     expected = saved["optimizer_states"][0]["state"]
     assert len(momentum) == len(expected) > 0
     assert all(torch.equal(momentum[i], expected[i]["momentum_buffer"]) for i in expected)
     assert weights.keys() == saved["state_dict"].keys()
     assert all(torch.equal(weights[k], saved["state_dict"][k]) for k in weights)
-
-
 
 
 def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, tmp_path):
@@ -95,19 +110,35 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
     epoch and leaves `result.json` alone."""
     import json
 
+    import helpers
     from crossglg.train import run_lightning_cli
 
-    import helpers
-
     def fit(root, epochs, *extra, command="fit"):
-        run_lightning_cli([command, "--config", "configs/demo.yaml", "--config", "configs/methods/crossglg.yaml",
-                           f"--data.data_dir={builtin_cache.path.parent.parent}", "--data.window=16", helpers.TINY_ARG,
-                           "--model.guidance.jid_hidden=8", "--trainer.logger=false",
-                           "--trainer.limit_train_batches=3", "--trainer.check_val_every_n_epoch=1",
-                           "--model.evaluation.plots=false", "--model.evaluation.exemplar_draws=20",
-                           f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false",
-                           f"--trainer.max_epochs={epochs}", *extra])
-        return torch.load(root / "checkpoints" / "last.ckpt", weights_only=True), json.loads((root / "result.json").read_text())
+        run_lightning_cli(
+            [
+                command,
+                "--config",
+                "configs/demo.yaml",
+                "--config",
+                "configs/methods/crossglg.yaml",
+                f"--data.data_dir={builtin_cache.path.parent.parent}",
+                "--data.window=16",
+                helpers.TINY_ARG,
+                "--model.guidance.jid_hidden=8",
+                "--trainer.logger=false",
+                "--trainer.limit_train_batches=3",
+                "--trainer.check_val_every_n_epoch=1",
+                "--model.evaluation.plots=false",
+                "--model.evaluation.exemplar_draws=20",
+                f"--trainer.default_root_dir={root}",
+                "--trainer.enable_progress_bar=false",
+                f"--trainer.max_epochs={epochs}",
+                *extra,
+            ]
+        )
+        return torch.load(root / "checkpoints" / "last.ckpt", weights_only=True), json.loads(
+            (root / "result.json").read_text()
+        )
 
     straight, straight_result = fit(tmp_path / "a", 3)
     fit(tmp_path / "b", 2)  # 2 of 3 epochs, as a run that crashed after epoch 2's checkpoint
@@ -144,7 +175,9 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
     # a resume with nothing left to train still ends with a full evaluation of its weights
     _, again = fit(tmp_path / "b", 3, f"--ckpt_path={tmp_path / 'b' / 'checkpoints' / 'last.ckpt'}")
     assert again["epoch"] == 2 and again["queries"] == straight_result["queries"]
-    assert again["top1"] == straight_result["top1"] and again["exemplar_avg_top1"] == straight_result["exemplar_avg_top1"]
+    assert (
+        again["top1"] == straight_result["top1"] and again["exemplar_avg_top1"] == straight_result["exemplar_avg_top1"]
+    )
 
 
 def test_a_fit_result_is_a_full_evaluation_of_the_last_epoch(builtin_cache, tmp_path):
@@ -153,18 +186,31 @@ def test_a_fit_result_is_a_full_evaluation_of_the_last_epoch(builtin_cache, tmp_
     Lightning's sanity check of the untrained weights (2 batches, epoch 0)."""
     import json
 
+    import helpers
     from crossglg.train import run_lightning_cli
 
-    import helpers
-
     root = tmp_path / "run"
-    run_lightning_cli(["fit", "--config", "configs/demo.yaml", f"--data.data_dir={builtin_cache.path.parent.parent}",
-                       "--data.window=16", helpers.TINY_ARG, "--model.guidance.jid_hidden=8", "--trainer.logger=false",
-                       "--trainer.limit_train_batches=2", "--trainer.check_val_every_n_epoch=15",
-                       "--trainer.num_sanity_val_steps=2", "--data.eval_batch_size=64",
-                       "--model.evaluation.plots=false", "--model.evaluation.exemplar_draws=10",
-                       f"--trainer.default_root_dir={root}", "--trainer.enable_progress_bar=false",
-                       "--trainer.max_epochs=2"])
+    run_lightning_cli(
+        [
+            "fit",
+            "--config",
+            "configs/demo.yaml",
+            f"--data.data_dir={builtin_cache.path.parent.parent}",
+            "--data.window=16",
+            helpers.TINY_ARG,
+            "--model.guidance.jid_hidden=8",
+            "--trainer.logger=false",
+            "--trainer.limit_train_batches=2",
+            "--trainer.check_val_every_n_epoch=15",
+            "--trainer.num_sanity_val_steps=2",
+            "--data.eval_batch_size=64",
+            "--model.evaluation.plots=false",
+            "--model.evaluation.exemplar_draws=10",
+            f"--trainer.default_root_dir={root}",
+            "--trainer.enable_progress_bar=false",
+            "--trainer.max_epochs=2",
+        ]
+    )
     result = json.loads((root / "result.json").read_text())
     assert result["epoch"] == 1 and result["queries"] == 280 and [p["epoch"] for p in result["curve"]] == [1]
 
@@ -174,9 +220,17 @@ def test_a_fresh_fit_keeps_nothing_of_a_checkpoint_loaded_before(builtin_cache, 
     without `ckpt_path` starts a curve of its own and leaves torch's stream as seeded."""
     dm = datamodule(builtin_cache, tiny_encoder, tmp_path)
     m = model(dm)
-    m.on_load_checkpoint({"state_dict": m.state_dict(), "crossglg_curve": [{"epoch": 7, "top1": 0.0, "exemplar_avg_top1": 0.0}],
-                          "crossglg_rng": {"cpu": torch.get_rng_state(), "cuda": None}})
+    m.on_load_checkpoint(
+        {
+            "state_dict": m.state_dict(),
+            "crossglg_version": 4,
+            "crossglg_curve": [{"epoch": 7, "top1": 0.0, "exemplar_avg_top1": 0.0}],
+            "crossglg_rng": {"cpu": torch.get_rng_state(), "cuda": None},
+        }
+    )
     assert m.curve and m._resume_rng is not None
+    with pytest.raises(CheckpointError, match="checkpoint version 3, this crossglg reads version 4 only"):
+        m.on_load_checkpoint({"state_dict": m.state_dict(), "crossglg_version": 3})
     trainer(tmp_path, max_epochs=2, limit_train_batches=1).fit(m, dm)
     assert [p["epoch"] for p in m.curve] == [0, 1] and m._resume_rng is None
     assert m.curve[-1]["top1"] == m.results["validate"].top1

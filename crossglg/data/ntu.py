@@ -119,7 +119,7 @@ def parse_bodies(text: str, path: str = "<memory>") -> tuple[int, dict[str, tupl
             if i + NUM_JOINTS > n:
                 raise SkeletonFormatError(path, "file ends early (truncated) inside a joint block", n)
             try:
-                vals = np.array(" ".join(lines[i:i + NUM_JOINTS]).split(), dtype=np.float64)
+                vals = np.array(" ".join(lines[i : i + NUM_JOINTS]).split(), dtype=np.float64)
             except ValueError:
                 raise _bad_joint_line(path, lines, i) from None
             if vals.size != NUM_JOINTS * 12:
@@ -146,7 +146,9 @@ def _noisy_by_spread(xyz: np.ndarray, sel: BodySelection) -> bool:
     return float(noisy.mean()) > sel.noisy_frame_fraction
 
 
-def select_bodies(num_frames: int, bodies: dict, sel: BodySelection = BodySelection(), path: str = "<memory>") -> np.ndarray:
+def select_bodies(
+    num_frames: int, bodies: dict, sel: BodySelection = BodySelection(), path: str = "<memory>"
+) -> np.ndarray:
     """Body selection and centring (see module doc). Returns `(3, T, 25, M)` float32."""
     if not bodies:
         raise SkeletonFormatError(path, "no body in any frame")

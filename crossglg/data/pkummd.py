@@ -35,7 +35,9 @@ def parse_pku_skeleton(text: str, path: str = "<memory>") -> np.ndarray:
             continue
         fields = row.split()
         if len(fields) != 150:
-            raise SkeletonFormatError(path, f"row has {len(fields)} values, expected 150 (2 people x 25 joints x 3)", i + 1)
+            raise SkeletonFormatError(
+                path, f"row has {len(fields)} values, expected 150 (2 people x 25 joints x 3)", i + 1
+            )
         try:
             vals = np.array(fields, dtype=np.float64)
         except ValueError:
@@ -63,7 +65,9 @@ def parse_pku_labels(text: str, num_frames: int, path: str = "<memory>") -> list
             continue
         fields = [f.strip() for f in row.replace(",", " ").split()]
         if len(fields) < 3:
-            raise SkeletonFormatError(path, f"label row has {len(fields)} fields, expected action_id,start,end,confidence", i + 1)
+            raise SkeletonFormatError(
+                path, f"label row has {len(fields)} fields, expected action_id,start,end,confidence", i + 1
+            )
         try:
             action, start, end = (int(float(f)) for f in fields[:3])
         except ValueError:
@@ -71,7 +75,9 @@ def parse_pku_labels(text: str, num_frames: int, path: str = "<memory>") -> list
         if not 0 <= start < end:
             raise SkeletonFormatError(path, f"segment [{start}, {end}) is empty or negative", i + 1)
         if end > num_frames:
-            raise SkeletonFormatError(path, f"segment ends at frame {end}, past the recording's end ({num_frames} frames)", i + 1)
+            raise SkeletonFormatError(
+                path, f"segment ends at frame {end}, past the recording's end ({num_frames} frames)", i + 1
+            )
         segs.append((action, start, end))
     if not segs:
         raise SkeletonFormatError(path, "label file has no rows")

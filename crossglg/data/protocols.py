@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ProtocolError
 from . import composed
 from .builtin import BUILTIN_CLASSES
-from ..errors import ProtocolError
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,9 @@ class OneShotProtocol:
         elif present is not None:
             aux = sorted(set(int(c) for c in present) - set(self.novel))
         else:
-            raise ProtocolError(f"{self.name}: the auxiliary classes are those present in the data; apply it to a cache")
+            raise ProtocolError(
+                f"{self.name}: the auxiliary classes are those present in the data; apply it to a cache"
+            )
         if n is not None:
             if not 0 < n <= len(aux):
                 raise ProtocolError(f"{self.name}: --aux-classes {n} is out of range (1..{len(aux)})")
@@ -45,27 +47,42 @@ class OneShotProtocol:
         missing = [(c, e) for c, e in zip(self.novel, self.exemplars) if e not in cache]
         if missing:
             lst = ", ".join(f"{e} (class {c + 1})" for c, e in missing[:5])
-            raise ProtocolError(f"{self.name}: {len(missing)} exemplar(s) missing from the cache at "
-                                f"{getattr(cache, 'path', '?')}: {lst}")
+            raise ProtocolError(
+                f"{self.name}: {len(missing)} exemplar(s) missing from the cache at "
+                f"{getattr(cache, 'path', '?')}: {lst}"
+            )
         labels = np.asarray(cache.labels)
         aux = self.auxiliary_classes(labels, aux_classes)
         exemplar_idx = np.array([cache.index_of(e) for e in self.exemplars], dtype=np.int64)
         for c, i in zip(self.novel, exemplar_idx):
             if labels[i] != c:
-                raise ProtocolError(f"{self.name}: exemplar {cache.names[i]} has label {labels[i] + 1}, expected {c + 1}")
+                raise ProtocolError(
+                    f"{self.name}: exemplar {cache.names[i]} has label {labels[i] + 1}, expected {c + 1}"
+                )
         novel_pos = {c: k for k, c in enumerate(self.novel)}
         is_ex = np.zeros(len(labels), dtype=bool)
         is_ex[exemplar_idx] = True
         query_idx = np.array([i for i, c in enumerate(labels) if int(c) in novel_pos and not is_ex[i]], dtype=np.int64)
         train_idx = np.flatnonzero(np.isin(labels, aux))
         counts = {c + 1: int((labels[query_idx] == c).sum()) for c in self.novel}
-        return Split(self, train_idx, np.asarray(aux), exemplar_idx,
-                     query_idx, np.array([novel_pos[int(c)] for c in labels[query_idx]], dtype=np.int64), counts)
+        return Split(
+            self,
+            train_idx,
+            np.asarray(aux),
+            exemplar_idx,
+            query_idx,
+            np.array([novel_pos[int(c)] for c in labels[query_idx]], dtype=np.int64),
+            counts,
+        )
 
     def show(self) -> dict:
         aux = None if self.auxiliary is None else [c + 1 for c in self.auxiliary]
-        out = {"name": self.name, "novel_classes": [c + 1 for c in self.novel], "auxiliary_classes": aux,
-               "exemplars": list(self.exemplars)}
+        out = {
+            "name": self.name,
+            "novel_classes": [c + 1 for c in self.novel],
+            "auxiliary_classes": aux,
+            "exemplars": list(self.exemplars),
+        }
         if self.note:
             out["note"] = self.note
         return out
@@ -85,8 +102,10 @@ class Split:
 
     def summary(self) -> str:
         per = ", ".join(f"A{c:03d}:{n}" for c, n in self.queries_per_class.items())
-        return (f"{self.protocol.name}: {len(self.train_idx)} training samples from {len(self.aux_classes)} "
-                f"auxiliary classes; {len(self.exemplar_idx)} exemplars; {len(self.query_idx)} queries ({per})")
+        return (
+            f"{self.protocol.name}: {len(self.train_idx)} training samples from {len(self.aux_classes)} "
+            f"auxiliary classes; {len(self.exemplar_idx)} exemplars; {len(self.query_idx)} queries ({per})"
+        )
 
 
 def _ntu_exemplar(setup: int, action0: int) -> str:
@@ -110,30 +129,75 @@ _UTD_VAL_NOVEL = (1, 7, 13, 19)
 
 PROTOCOLS: dict[str, OneShotProtocol] = {
     "ntu120_oneshot": OneShotProtocol(
-        "ntu120_oneshot", "ntu120", 120, _NTU120_NOVEL,
-        tuple(_ntu_exemplar(1 if c < 60 else 18, c) for c in _NTU120_NOVEL), _others(120, _NTU120_NOVEL)),
+        "ntu120_oneshot",
+        "ntu120",
+        120,
+        _NTU120_NOVEL,
+        tuple(_ntu_exemplar(1 if c < 60 else 18, c) for c in _NTU120_NOVEL),
+        _others(120, _NTU120_NOVEL),
+    ),
     "ntu60_oneshot": OneShotProtocol(
-        "ntu60_oneshot", "ntu60", 60, _NTU60_NOVEL, tuple(_ntu_exemplar(1, c) for c in _NTU60_NOVEL),
-        _others(60, _NTU60_NOVEL)),
+        "ntu60_oneshot",
+        "ntu60",
+        60,
+        _NTU60_NOVEL,
+        tuple(_ntu_exemplar(1, c) for c in _NTU60_NOVEL),
+        _others(60, _NTU60_NOVEL),
+    ),
     "pkummd2_oneshot": OneShotProtocol(
-        "pkummd2_oneshot", "pkummd2", 51, _PKU_NOVEL,
-        ("A10N01-L_5", "A02N01-L_1", "A09N01-L_2", "A01N01-L_3", "A04N01-L_5", "A10N01-L_3",
-         "A05N01-L_1", "A06N01-L_7", "A14N01-L_5", "A02N01-L_2"),
-        None, note="auxiliary: every other phase-II class present in the prepared data (31 of the 41)"),
+        "pkummd2_oneshot",
+        "pkummd2",
+        51,
+        _PKU_NOVEL,
+        (
+            "A10N01-L_5",
+            "A02N01-L_1",
+            "A09N01-L_2",
+            "A01N01-L_3",
+            "A04N01-L_5",
+            "A10N01-L_3",
+            "A05N01-L_1",
+            "A06N01-L_7",
+            "A14N01-L_5",
+            "A02N01-L_2",
+        ),
+        None,
+        note="auxiliary: every other phase-II class present in the prepared data (31 of the 41)",
+    ),
     "utdmhad_oneshot": OneShotProtocol(
-        "utdmhad_oneshot", "utdmhad", 27, _UTD_NOVEL, tuple(f"a{c + 1}_s1_t1" for c in _UTD_NOVEL),
-        _others(27, _UTD_NOVEL)),
+        "utdmhad_oneshot",
+        "utdmhad",
+        27,
+        _UTD_NOVEL,
+        tuple(f"a{c + 1}_s1_t1" for c in _UTD_NOVEL),
+        _others(27, _UTD_NOVEL),
+    ),
     "utdmhad_val": OneShotProtocol(
-        "utdmhad_val", "utdmhad", 27, _UTD_VAL_NOVEL, tuple(f"a{c + 1}_s1_t1" for c in _UTD_VAL_NOVEL),
+        "utdmhad_val",
+        "utdmhad",
+        27,
+        _UTD_VAL_NOVEL,
+        tuple(f"a{c + 1}_s1_t1" for c in _UTD_VAL_NOVEL),
         _others(27, _UTD_NOVEL + _UTD_VAL_NOVEL),
-        note="validation: 4 auxiliary classes held out as pseudo-novel, the 9 novel classes unused"),
+        note="validation: 4 auxiliary classes held out as pseudo-novel, the 9 novel classes unused",
+    ),
     "builtin_oneshot": OneShotProtocol(
-        "builtin_oneshot", "builtin", len(BUILTIN_CLASSES), _BUILTIN_NOVEL,
-        tuple(f"S001C002P001R001A{c + 1:03d}" for c in _BUILTIN_NOVEL), _others(len(BUILTIN_CLASSES), _BUILTIN_NOVEL)),
+        "builtin_oneshot",
+        "builtin",
+        len(BUILTIN_CLASSES),
+        _BUILTIN_NOVEL,
+        tuple(f"S001C002P001R001A{c + 1:03d}" for c in _BUILTIN_NOVEL),
+        _others(len(BUILTIN_CLASSES), _BUILTIN_NOVEL),
+    ),
     "composed_oneshot": OneShotProtocol(
-        "composed_oneshot", "composed", composed.NUM_CLASSES, composed.NOVEL,
-        tuple(f"S001C002P001R001A{c + 1:03d}" for c in composed.NOVEL), _others(composed.NUM_CLASSES, composed.NOVEL),
-        note="novel classes are new combinations of part motions that the auxiliary classes all show"),
+        "composed_oneshot",
+        "composed",
+        composed.NUM_CLASSES,
+        composed.NOVEL,
+        tuple(f"S001C002P001R001A{c + 1:03d}" for c in composed.NOVEL),
+        _others(composed.NUM_CLASSES, composed.NOVEL),
+        note="novel classes are new combinations of part motions that the auxiliary classes all show",
+    ),
 }
 
 

@@ -60,9 +60,28 @@ class Layout:
         return np.einsum("vj,mtjc->mtvc", self.matrix(), xyz) * np.asarray(self.axis_signs, np.float32)
 
 
-KINECT1_JOINTS = ("hip center", "spine", "shoulder center", "head", "left shoulder", "left elbow", "left wrist",
-                  "left hand", "right shoulder", "right elbow", "right wrist", "right hand", "left hip",
-                  "left knee", "left ankle", "left foot", "right hip", "right knee", "right ankle", "right foot")
+KINECT1_JOINTS = (
+    "hip center",
+    "spine",
+    "shoulder center",
+    "head",
+    "left shoulder",
+    "left elbow",
+    "left wrist",
+    "left hand",
+    "right shoulder",
+    "right elbow",
+    "right wrist",
+    "right hand",
+    "left hip",
+    "left knee",
+    "left ankle",
+    "left foot",
+    "right hip",
+    "right knee",
+    "right ankle",
+    "right foot",
+)
 _K = {n: i for i, n in enumerate(KINECT1_JOINTS)}
 
 
@@ -70,46 +89,183 @@ def _kinect_sources(index: dict[str, int]) -> tuple[tuple[int, ...], ...]:
     k = index
     limbs = [k[f"{s} {p}"] for s in ("left", "right") for p in ("shoulder", "elbow", "wrist", "hand")]
     legs = [k[f"{s} {p}"] for s in ("left", "right") for p in ("hip", "knee", "ankle", "foot")]
-    return ((k["hip center"],), (k["spine"],), (k["shoulder center"],), (k["head"],),
-            *((j,) for j in limbs), *((j,) for j in legs), (k["shoulder center"],),
-            (k["left hand"],), (k["left hand"],), (k["right hand"],), (k["right hand"],))
+    return (
+        (k["hip center"],),
+        (k["spine"],),
+        (k["shoulder center"],),
+        (k["head"],),
+        *((j,) for j in limbs),
+        *((j,) for j in legs),
+        (k["shoulder center"],),
+        (k["left hand"],),
+        (k["left hand"],),
+        (k["right hand"],),
+        (k["right hand"],),
+    )
 
 
-MSR20_JOINTS = ("right shoulder", "left shoulder", "shoulder center", "spine", "right hip", "left hip", "hip center",
-                "right elbow", "left elbow", "right wrist", "left wrist", "right hand", "left hand", "right knee",
-                "left knee", "right ankle", "left ankle", "right foot", "left foot", "head")
+MSR20_JOINTS = (
+    "right shoulder",
+    "left shoulder",
+    "shoulder center",
+    "spine",
+    "right hip",
+    "left hip",
+    "hip center",
+    "right elbow",
+    "left elbow",
+    "right wrist",
+    "left wrist",
+    "right hand",
+    "left hand",
+    "right knee",
+    "left knee",
+    "right ankle",
+    "left ankle",
+    "right foot",
+    "left foot",
+    "head",
+)
 
-H36M17_JOINTS = ("pelvis", "right hip", "right knee", "right ankle", "left hip", "left knee", "left ankle", "spine",
-                 "thorax", "neck/nose", "head top", "left shoulder", "left elbow", "left wrist", "right shoulder",
-                 "right elbow", "right wrist")
+H36M17_JOINTS = (
+    "pelvis",
+    "right hip",
+    "right knee",
+    "right ankle",
+    "left hip",
+    "left knee",
+    "left ankle",
+    "spine",
+    "thorax",
+    "neck/nose",
+    "head top",
+    "left shoulder",
+    "left elbow",
+    "left wrist",
+    "right shoulder",
+    "right elbow",
+    "right wrist",
+)
 
-MEDIAPIPE33_JOINTS = ("nose", "left eye inner", "left eye", "left eye outer", "right eye inner", "right eye",
-                      "right eye outer", "left ear", "right ear", "mouth left", "mouth right", "left shoulder",
-                      "right shoulder", "left elbow", "right elbow", "left wrist", "right wrist", "left pinky",
-                      "right pinky", "left index", "right index", "left thumb", "right thumb", "left hip",
-                      "right hip", "left knee", "right knee", "left ankle", "right ankle", "left heel",
-                      "right heel", "left foot index", "right foot index")
+MEDIAPIPE33_JOINTS = (
+    "nose",
+    "left eye inner",
+    "left eye",
+    "left eye outer",
+    "right eye inner",
+    "right eye",
+    "right eye outer",
+    "left ear",
+    "right ear",
+    "mouth left",
+    "mouth right",
+    "left shoulder",
+    "right shoulder",
+    "left elbow",
+    "right elbow",
+    "left wrist",
+    "right wrist",
+    "left pinky",
+    "right pinky",
+    "left index",
+    "right index",
+    "left thumb",
+    "right thumb",
+    "left hip",
+    "right hip",
+    "left knee",
+    "right knee",
+    "left ankle",
+    "right ankle",
+    "left heel",
+    "right heel",
+    "left foot index",
+    "right foot index",
+)
 
 CAMERA_TO_KINECT = (-1.0, -1.0, 1.0)  # x right, y down, z forward -> x left, y up, z forward (a rotation)
 
 LAYOUTS: dict[str, Layout] = {
     "kinect1": Layout("kinect1", KINECT1_JOINTS, _kinect_sources(_K)),
     "msr20": Layout("msr20", MSR20_JOINTS, _kinect_sources({n: i for i, n in enumerate(MSR20_JOINTS)})),
-    "h36m17": Layout("h36m17", H36M17_JOINTS, (
-        (0,), (7,), (8, 9), (10,), (11,), (12,), (13,), (13,), (14,), (15,), (16,), (16,),
-        (4,), (5,), (6,), (6,), (1,), (2,), (3,), (3,), (8,), (13,), (13,), (16,), (16,)), CAMERA_TO_KINECT),
-    "mediapipe33": Layout("mediapipe33", MEDIAPIPE33_JOINTS, (
-        (23, 24), (11, 12, 23, 24), (11, 12, 7, 8), (7, 8), (11,), (13,), (15,), (17, 19), (12,), (14,), (16,),
-        (18, 20), (23,), (25,), (27,), (31,), (24,), (26,), (28,), (32,), (11, 12), (19,), (21,), (20,), (22,)),
-        CAMERA_TO_KINECT),
+    "h36m17": Layout(
+        "h36m17",
+        H36M17_JOINTS,
+        (
+            (0,),
+            (7,),
+            (8, 9),
+            (10,),
+            (11,),
+            (12,),
+            (13,),
+            (13,),
+            (14,),
+            (15,),
+            (16,),
+            (16,),
+            (4,),
+            (5,),
+            (6,),
+            (6,),
+            (1,),
+            (2,),
+            (3,),
+            (3,),
+            (8,),
+            (13,),
+            (13,),
+            (16,),
+            (16,),
+        ),
+        CAMERA_TO_KINECT,
+    ),
+    "mediapipe33": Layout(
+        "mediapipe33",
+        MEDIAPIPE33_JOINTS,
+        (
+            (23, 24),
+            (11, 12, 23, 24),
+            (11, 12, 7, 8),
+            (7, 8),
+            (11,),
+            (13,),
+            (15,),
+            (17, 19),
+            (12,),
+            (14,),
+            (16,),
+            (18, 20),
+            (23,),
+            (25,),
+            (27,),
+            (31,),
+            (24,),
+            (26,),
+            (28,),
+            (32,),
+            (11, 12),
+            (19,),
+            (21,),
+            (20,),
+            (22,),
+        ),
+        CAMERA_TO_KINECT,
+    ),
     "array": Layout("array", NTU_JOINTS, tuple((v,) for v in range(NUM_JOINTS))),
 }
 LAYOUT_NAMES = ("ntu", *LAYOUTS)
 BY_JOINT_COUNT = {17: "h36m17", 25: "array", 33: "mediapipe33"}  # 20 is kinect1 or msr20: ask
 EXTENSIONS = {".skeleton": "ntu", ".mat": "kinect1", ".csv": "mediapipe33", ".json": "mediapipe33"}
 #: The files each layout is read from.
-READS = {"ntu": (".skeleton",), "kinect1": (".txt", ".mat", ".npy", ".npz"), "msr20": (".txt", ".npy", ".npz"),
-         "h36m17": (".npy", ".npz"), "mediapipe33": (".npy", ".npz", ".csv", ".json"), "array": (".npy", ".npz")}
+READS = {
+    "ntu": (".skeleton",),
+    "kinect1": (".txt", ".mat", ".npy", ".npz"),
+    "msr20": (".txt", ".npy", ".npz"),
+    "h36m17": (".npy", ".npz"),
+    "mediapipe33": (".npy", ".npz", ".csv", ".json"),
+    "array": (".npy", ".npz"),
+}
 
 
 def _fail(path, problem: str):
@@ -139,9 +295,12 @@ def _read_text(path: Path, joints: int = 20) -> np.ndarray:
             _fail(path, f"{len(a)} joint lines is not a whole number of {joints}-joint frames")
         return a[:, :3].reshape(1, -1, joints, 3)
     if width in (3 * joints, 3 * joints + 1):
-        return a[:, width - 3 * joints:].reshape(1, -1, joints, 3)
-    _fail(path, f"{width} numbers per line: expected 3 or 4 (one joint per line) or {3 * joints} "
-                f"(one frame per line, optionally after a frame number)")
+        return a[:, width - 3 * joints :].reshape(1, -1, joints, 3)
+    _fail(
+        path,
+        f"{width} numbers per line: expected 3 or 4 (one joint per line) or {3 * joints} "
+        f"(one frame per line, optionally after a frame number)",
+    )
 
 
 def _read_array(path: Path) -> np.ndarray:
@@ -161,9 +320,12 @@ def _read_array(path: Path) -> np.ndarray:
     if a.ndim != 4:
         _fail(path, f"array of shape {a.shape}: expected (T, J, 3) or (M, T, J, 3)")
     if a.shape[-1] == 2 or (a.shape[-1] == 3 and _looks_2d(a)):
-        _fail(path, f"2D keypoints {a.shape} (x, y{' and a score' if a.shape[-1] == 3 else ''}, in pixels): "
-                    "crossglg needs 3D joints; lift them with a 3D pose lifter (VideoPose3D, MotionBERT) "
-                    "and pass its (T, 17, 3) output with --layout h36m17")
+        _fail(
+            path,
+            f"2D keypoints {a.shape} (x, y{' and a score' if a.shape[-1] == 3 else ''}, in pixels): "
+            "crossglg needs 3D joints; lift them with a 3D pose lifter (VideoPose3D, MotionBERT) "
+            "and pass its (T, 17, 3) output with --layout h36m17",
+        )
     if a.shape[-1] == 4 and a.shape[-2] == 33:  # MediaPipe x, y, z, visibility
         a = a[..., :3]
     if a.shape[-1] != 3:
@@ -202,13 +364,18 @@ def read_mediapipe_table(path: Path) -> np.ndarray:
         for f in frames:
             pts = f.get("world_landmarks", f.get("landmarks")) if isinstance(f, dict) else f
             if not isinstance(pts, list) or len(pts) != 33:
-                _fail(path, f"frame {len(out)}: expected 33 landmarks, got {len(pts) if isinstance(pts, list) else pts!r}")
+                _fail(
+                    path, f"frame {len(out)}: expected 33 landmarks, got {len(pts) if isinstance(pts, list) else pts!r}"
+                )
             out.append([[p["x"], p["y"], p["z"]] if isinstance(p, dict) else p[:3] for p in pts])
         return np.asarray(out, np.float64)[None]
     rows = list(csv.DictReader(io.StringIO(text)))
     need = {"frame", "landmark", "x", "y", "z"}
     if not rows or not need <= set(rows[0]):
-        _fail(path, f"CSV needs the columns {sorted(need)} (optionally visibility); found {sorted(rows[0]) if rows else []}")
+        _fail(
+            path,
+            f"CSV needs the columns {sorted(need)} (optionally visibility); found {sorted(rows[0]) if rows else []}",
+        )
     frames: dict[int, np.ndarray] = {}
     for r in rows:
         lm = r["landmark"].strip()
@@ -254,9 +421,11 @@ def read_recording(path: str | Path, layout: str | None = None, min_frames: int 
         raise ValueError(f"unknown layout {layout!r}; known: {', '.join(LAYOUT_NAMES)}")
     if layout is not None and path.suffix not in READS[layout]:
         found = EXTENSIONS.get(path.suffix)
-        _fail(path, f"--layout {layout} reads {', '.join(READS[layout])} files, not {path.suffix or 'extension-less'} "
-                    f"ones" + (f" (a {path.suffix} file is read with --layout {found}, or without --layout)"
-                               if found else ""))
+        _fail(
+            path,
+            f"--layout {layout} reads {', '.join(READS[layout])} files, not {path.suffix or 'extension-less'} "
+            f"ones" + (f" (a {path.suffix} file is read with --layout {found}, or without --layout)" if found else ""),
+        )
     layout = layout or (EXTENSIONS.get(path.suffix) if path.suffix not in (".npy", ".npz", ".txt") else None)
     if layout == "ntu":
         return read_skeleton_file(path)
@@ -271,8 +440,11 @@ def read_recording(path: str | Path, layout: str | None = None, min_frames: int 
         raw = read_mediapipe_table(path)
     elif path.suffix == ".txt":
         if layout not in ("kinect1", "msr20"):
-            _ask_layout(path, "a .txt file holds 20 Kinect v1 joints in the Kinect SDK order (kinect1) or in "
-                              "MSR Action3D's order (msr20)")
+            _ask_layout(
+                path,
+                "a .txt file holds 20 Kinect v1 joints in the Kinect SDK order (kinect1) or in "
+                "MSR Action3D's order (msr20)",
+            )
         raw = _read_text(path)
     else:
         _ask_layout(path, f"cannot read a {path.suffix or 'extension-less'} file")

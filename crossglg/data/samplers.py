@@ -40,7 +40,7 @@ class ShuffledShardSampler(Sampler):
         seeds = rng.integers(0, 2**31, self.n)
         per = len(self)
         order = np.resize(order, per * self.world)
-        for pos in order[self.rank::self.world]:
+        for pos in order[self.rank :: self.world]:
             yield int(pos), int(seeds[pos])
 
 
@@ -65,8 +65,17 @@ class EpisodeBatchSampler(Sampler):
     (`k_shot` support + `n_query` query) samples, class-major. Ranks draw different
     episodes from the same seeded stream."""
 
-    def __init__(self, targets: np.ndarray, n_way: int, k_shot: int, n_query: int, episodes: int,
-                 seed: int = 0, rank: int | None = None, world: int | None = None):
+    def __init__(
+        self,
+        targets: np.ndarray,
+        n_way: int,
+        k_shot: int,
+        n_query: int,
+        episodes: int,
+        seed: int = 0,
+        rank: int | None = None,
+        world: int | None = None,
+    ):
         self.by_class = [np.flatnonzero(targets == c) for c in np.unique(targets)]
         if n_way > len(self.by_class):
             raise ValueError(f"{n_way}-way episodes need {n_way} training classes, there are {len(self.by_class)}")
@@ -74,7 +83,14 @@ class EpisodeBatchSampler(Sampler):
         small = [len(ix) for ix in self.by_class if len(ix) < need]
         if small:
             raise ValueError(f"episodes need {need} samples per class; some classes have only {min(small)}")
-        self.n_way, self.k_shot, self.n_query, self.episodes, self.seed, self.epoch = n_way, k_shot, n_query, episodes, seed, 0
+        self.n_way, self.k_shot, self.n_query, self.episodes, self.seed, self.epoch = (
+            n_way,
+            k_shot,
+            n_query,
+            episodes,
+            seed,
+            0,
+        )
         r, w = dist_info()
         self.rank, self.world = (r if rank is None else rank), (w if world is None else world)
 

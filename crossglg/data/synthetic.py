@@ -72,8 +72,22 @@ class Performer:
 def performer_of(seed: int, pid: int) -> Performer:
     rng = np.random.default_rng([seed, 7, pid])
     h = rng.uniform(0.88, 1.1)
-    base = dict(spine1=0.22, spine2=0.22, neck=0.07, head=0.12, shoulder=0.18, upper=0.28, fore=0.25,
-                hand=0.08, tip=0.06, thumb=0.05, hip=0.09, thigh=0.43, shank=0.42, foot=0.13)
+    base = dict(
+        spine1=0.22,
+        spine2=0.22,
+        neck=0.07,
+        head=0.12,
+        shoulder=0.18,
+        upper=0.28,
+        fore=0.25,
+        hand=0.08,
+        tip=0.06,
+        thumb=0.05,
+        hip=0.09,
+        thigh=0.43,
+        shank=0.42,
+        foot=0.13,
+    )
     lengths = {k: v * h * rng.uniform(0.92, 1.08) for k, v in base.items()}
     return Performer(lengths, speed=rng.uniform(0.8, 1.25), amp=rng.uniform(0.82, 1.12), noise=rng.uniform(0.008, 0.02))
 
@@ -118,8 +132,15 @@ def planted_offset(body: np.ndarray, rest: np.ndarray) -> np.ndarray:
     return shift
 
 
-def render_recording(pose: PoseFn, two_person: bool, performer: int, camera: int, rng_key: list[int],
-                     seed: int = 0, plant_feet: bool = False) -> list:
+def render_recording(
+    pose: PoseFn,
+    two_person: bool,
+    performer: int,
+    camera: int,
+    rng_key: list[int],
+    seed: int = 0,
+    plant_feet: bool = False,
+) -> list:
     """Frames of one recording, as `format_ntu_skeleton` takes them: per frame a list
     of `(tracking_id, xyz (25, 3))` in camera space (metres).
 
@@ -169,7 +190,11 @@ def render_recording(pose: PoseFn, two_person: bool, performer: int, camera: int
     base_id = 72057594037930000 + int(rng.integers(0, 9000))
     ids = [base_id + k for k in range(len(persons))]
     retrack = int(rng.integers(n // 3, 2 * n // 3)) if rng.random() < 0.1 else None
-    missing = set(rng.choice(np.arange(5, n - 5), size=int(rng.integers(1, 4)), replace=False).tolist()) if rng.random() < 0.3 else set()
+    missing = (
+        set(rng.choice(np.arange(5, n - 5), size=int(rng.integers(1, 4)), replace=False).tolist())
+        if rng.random() < 0.3
+        else set()
+    )
     noise_start = int(rng.integers(0, n - 8)) if rng.random() < 0.15 else None
     clutter = cam_t + np.array([1.2, 0.0, 0.5]) + rng.normal(0, 0.02, (25, 3)) * [20, 2, 2]  # wide, flat object
     frames = []
@@ -192,8 +217,13 @@ def sample_name(action: int, performer: int, camera: int, replication: int) -> s
     return f"S001C{camera:03d}P{performer:03d}R{replication:03d}A{action + 1:03d}"
 
 
-def write_recordings(out_dir: str | os.PathLike, jobs: Iterable[tuple[int, int, int, int]],
-                     render: Callable[[int, int, int, int], list], what: str, progress: bool = True) -> list[Path]:
+def write_recordings(
+    out_dir: str | os.PathLike,
+    jobs: Iterable[tuple[int, int, int, int]],
+    render: Callable[[int, int, int, int], list],
+    what: str,
+    progress: bool = True,
+) -> list[Path]:
     """Write one `.skeleton` file per `(action, performer, camera, replication)` job into
     `out_dir` with `render(*job)`'s frames (files that exist are kept; each is written
     atomically, so an interrupted run resumes)."""

@@ -27,8 +27,9 @@ def resize_time(x: np.ndarray, length: int) -> np.ndarray:
     return x[:, lo] * (1 - w) + x[:, hi] * w
 
 
-def crop_resize(x: np.ndarray, length: int, rng: np.random.Generator | None = None,
-                min_ratio: float = 0.5, test_ratio: float = 0.95) -> np.ndarray:
+def crop_resize(
+    x: np.ndarray, length: int, rng: np.random.Generator | None = None, min_ratio: float = 0.5, test_ratio: float = 0.95
+) -> np.ndarray:
     """Random crop of `min_ratio`..100 % of the frames (train, with `rng`) or the
     central `test_ratio` (test, `rng=None`), resized to `length` frames."""
     t = x.shape[1]
@@ -38,7 +39,7 @@ def crop_resize(x: np.ndarray, length: int, rng: np.random.Generator | None = No
     else:
         keep = max(1, int(round(t * rng.uniform(min_ratio, 1.0))))
         start = int(rng.integers(0, t - keep + 1))
-    return resize_time(x[:, start:start + keep], length)
+    return resize_time(x[:, start : start + keep], length)
 
 
 def rx(t: float) -> np.ndarray:

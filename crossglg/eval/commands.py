@@ -21,16 +21,20 @@ def floor(args) -> int:
     cache = ensure_cache(args.dataset, args.data_dir, cache_dir=args.cache)
     split = get_protocol(args.dataset).apply(cache)
     acc = raw_coordinate_floor(cache, split, args.frames)
-    print(f"floor (raw coordinates, nearest exemplar): {acc:.3f} top-1 "
-          f"({len(split.query_idx)} queries, {len(split.exemplar_idx)} novel classes; "
-          f"chance {1 / len(split.exemplar_idx):.3f})")
+    print(
+        f"floor (raw coordinates, nearest exemplar): {acc:.3f} top-1 "
+        f"({len(split.query_idx)} queries, {len(split.exemplar_idx)} novel classes; "
+        f"chance {1 / len(split.exemplar_idx):.3f})"
+    )
     return 0
 
 
 def probe_arguments(p) -> None:
-    p.description = ("Re-measure the cross-modal branch of finished fit runs on their auxiliary samples: top-1 "
-                     "with own, another class's (shuffled) and zero skeleton tokens. Each RUN is a folder with "
-                     "LightningCLI's config.yaml and checkpoints/last.ckpt.")
+    p.description = (
+        "Re-measure the cross-modal branch of finished fit runs on their auxiliary samples: top-1 "
+        "with own, another class's (shuffled) and zero skeleton tokens. Each RUN is a folder with "
+        "LightningCLI's config.yaml and checkpoints/last.ckpt."
+    )
     p.add_argument("runs", nargs="+", help="fit run folders (e.g. runs/sweeps/utdmhad_encoders/*)")
 
 
@@ -45,8 +49,11 @@ def probe(args) -> int:
             print(f"{run}: {e}", file=sys.stderr)
             status = 1
             continue
-        print(f"{run}: own {p['own']:.3f}, shuffled (another class) {p['shuffled']:.3f}, zero {p['zero']:.3f} "
-              f"({p['samples']} samples)", flush=True)
+        print(
+            f"{run}: own {p['own']:.3f}, shuffled (another class) {p['shuffled']:.3f}, zero {p['zero']:.3f} "
+            f"({p['samples']} samples)",
+            flush=True,
+        )
     return status
 
 

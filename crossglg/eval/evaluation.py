@@ -1,8 +1,11 @@
 """The one-shot evaluation of a run, as a Lightning callback: it collects what the
 task's validation/test steps embed, gathers the shards of all ranks in evaluation
 order, computes the metrics (nearest exemplar, exemplar-averaged top-1, JID key-joint
-mass, floor, episodes, calibration, text-leak probe), logs them and hands them to the
-report (`eval/report.py`). The task adds it itself (`configure_callbacks`). Also
+mass, floor, episodes, calibration, text-leak probe), logs them and keeps them in
+`task.results[stage]`, from which the run writes its record and plots once
+(`train.CrossGLGCLI`, `eval/report.py`); the callback itself writes no file. It also
+makes the last epoch of every fit a validation epoch, and keeps nothing of Lightning's
+sanity check. The task adds it itself (`configure_callbacks`). Also
 `predict`'s writer, `OneShotPredictionWriter`, which `python -m crossglg predict` adds.
 
 A step's output: `{"embedding" (N, C), "y" (N,), "index" (N,), "exemplar" (N,) bool,
@@ -17,13 +20,19 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import BasePredictionWriter
 
-from .floor import raw_coordinate_floor, raw_coordinate_floor_averaged
-from .oneshot import (OneShotResult, distribution_calibration, episode_accuracy, evaluate_oneshot,
-                      exemplar_averaged_top1, key_joint_mass)
-from .probe import probe_loader, text_leak_probe
-from .report import write_predictions
 from ..settings import EvaluationConfig
 from ..text.features import key_joint_mask
+from .floor import raw_coordinate_floor, raw_coordinate_floor_averaged
+from .oneshot import (
+    OneShotResult,
+    distribution_calibration,
+    episode_accuracy,
+    evaluate_oneshot,
+    exemplar_averaged_top1,
+    key_joint_mass,
+)
+from .probe import probe_loader, text_leak_probe
+from .report import write_predictions
 
 
 def gather_rows(module: L.LightningModule, t: torch.Tensor) -> torch.Tensor:
@@ -97,16 +106,19 @@ class OneShotEvaluation(L.Callback):
     def finish(self, trainer, pl_module, stage: str) -> OneShotResult:
         rows, self._rows = self._rows, []
         cat = {k: torch.cat([r[k] for r in rows]) for k in rows[0]}
-        feats, y, _, ex, k_out = gather_in_order(pl_module, cat["embedding"].float(), cat["y"], cat["index"],
-                                                 cat["exemplar"], cat["k_out"].float())
+        feats, y, _, ex, k_out = gather_in_order(
+            pl_module, cat["embedding"].float(), cat["y"], cat["index"], cat["exemplar"], cat["k_out"].float()
+        )
         res = evaluate_oneshot(feats, y, ex)
         # a validate/test run's trainer counts from 0: the weights' epoch is their checkpoint's
         res.epoch = trainer.current_epoch if trainer.state.fn == "fit" else pl_module.checkpoint_epoch
         metrics = {f"{stage}/oneshot_top1": res.top1}
         dm = trainer.datamodule
         # final: a fit's last epoch, or a standalone validate/test (its weights are final)
-        final = trainer.state.fn != "fit" or (trainer.max_epochs is not None
-                                              and trainer.current_epoch >= trainer.max_epochs - 1)
+        # final: a fit's last epoch (a known number of epochs), or a standalone validate/test
+        last_epoch = trainer.max_epochs is not None and 0 <= trainer.max_epochs - 1 <= trainer.current_epoch
+        final = trainer.state.fn != "fit" or last_epoch
+        res.step = trainer.global_step
         res.final = final
         if self.exemplar_draws:
             accs = exemplar_averaged_top1(feats, y, self.exemplar_draws)
@@ -120,12 +132,19 @@ class OneShotEvaluation(L.Callback):
             if self.exemplar_draws:
                 res.floor_exemplar_avg = raw_coordinate_floor_averaged(dm.cache, dm.split, self.exemplar_draws)
         net = pl_module.net
-        if (stage == "validate" and final and self.leak_probe and net.interaction is not None
-                and pl_module.joint_text is not None and dm is not None):
+        if (
+            stage == "validate"
+            and final
+            and self.leak_probe
+            and net.interaction is not None
+            and pl_module.joint_text is not None
+            and dm is not None
+        ):
             res.leak_probe = text_leak_probe(net, pl_module.joint_text, probe_loader(dm.aux_eval_dataloader().dataset))
         if stage == "test":
-            res.episode_mean, res.episode_ci95 = episode_accuracy(feats, y, self.n_way, self.k_shot,
-                                                                  episodes=self.episodes)
+            res.episode_mean, res.episode_ci95 = episode_accuracy(
+                feats, y, self.n_way, self.k_shot, episodes=self.episodes
+            )
             res.episode_setting = f"{self.n_way}-way {self.k_shot}-shot"
             metrics[f"{stage}/episode_acc"] = res.episode_mean
             if self.calibration_at_test:

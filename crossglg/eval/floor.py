@@ -18,7 +18,9 @@ def raw_features(cache, indices, frames: int = 32) -> np.ndarray:
 
 def raw_coordinate_floor(cache, split, frames: int = 32) -> float:
     """Top-1 accuracy of the floor on a protocol split."""
-    queries, exemplars = (torch.from_numpy(raw_features(cache, ix, frames)) for ix in (split.query_idx, split.exemplar_idx))
+    queries, exemplars = (
+        torch.from_numpy(raw_features(cache, ix, frames)) for ix in (split.query_idx, split.exemplar_idx)
+    )
     pred = nearest_exemplar(queries, exemplars).numpy()
     return float((pred == split.query_targets).mean())
 

@@ -50,6 +50,7 @@ class OneShotResult:
     class_names: list[str] = field(default_factory=list)  # the evaluated (novel) classes, in label order
     importance: np.ndarray | None = None  # (K, V) mean JID importance per evaluated class; None without a JID
     final: bool = False  # a full evaluation of the weights a run ends with (plots and the record are written)
+    step: int | None = None  # the optimiser steps the evaluated weights had taken
 
     def line(self) -> str:
         return f"one-shot top-1: {self.top1:.3f} ({self.num_queries} queries, {self.num_classes} novel classes)"
@@ -73,9 +74,18 @@ def tukey(x: np.ndarray, beta: float = 0.5) -> np.ndarray:
     return np.power(np.maximum(x, 0), beta) if beta != 0 else np.log(np.maximum(x, 1e-12))
 
 
-def distribution_calibration(support: np.ndarray, support_labels: np.ndarray, queries: np.ndarray,
-                             base_features: np.ndarray, base_labels: np.ndarray, beta: float = 0.5, k: int = 2,
-                             alpha: float = 0.21, num_sampled: int = 750, seed: int = 0) -> np.ndarray:
+def distribution_calibration(
+    support: np.ndarray,
+    support_labels: np.ndarray,
+    queries: np.ndarray,
+    base_features: np.ndarray,
+    base_labels: np.ndarray,
+    beta: float = 0.5,
+    k: int = 2,
+    alpha: float = 0.21,
+    num_sampled: int = 750,
+    seed: int = 0,
+) -> np.ndarray:
     """Free-lunch distribution calibration: each Tukey-transformed support feature is
     calibrated with the mean and covariance of its `k` nearest auxiliary classes,
     `num_sampled` features are drawn per support sample, and a logistic regression on
@@ -108,8 +118,15 @@ def _is_pd(m: np.ndarray) -> bool:
         return False
 
 
-def episode_accuracy(features: torch.Tensor, labels: torch.Tensor, n_way: int = 5, k_shot: int = 1,
-                     n_query: int = 5, episodes: int = 600, seed: int = 0) -> tuple[float, float]:
+def episode_accuracy(
+    features: torch.Tensor,
+    labels: torch.Tensor,
+    n_way: int = 5,
+    k_shot: int = 1,
+    n_query: int = 5,
+    episodes: int = 600,
+    seed: int = 0,
+) -> tuple[float, float]:
     """Mean accuracy and 95 % half-interval of nearest-prototype classification over
     random N-way K-shot episodes drawn from the labelled samples."""
     rng = np.random.default_rng(seed)
@@ -125,7 +142,7 @@ def episode_accuracy(features: torch.Tensor, labels: torch.Tensor, n_way: int = 
         for j, c in enumerate(classes):
             ix = rng.permutation(by_class[int(c)])
             protos.append(feats[ix[:k_shot]].mean(0))
-            take = ix[k_shot:k_shot + n_query]
+            take = ix[k_shot : k_shot + n_query]
             qs.append(feats[take])
             qy += [j] * len(take)
         pred = nearest_exemplar(torch.cat(qs), torch.stack(protos)).cpu().numpy()
@@ -145,8 +162,9 @@ def exemplar_draws(targets: np.ndarray, draws: int = 200, seed: int = 0) -> np.n
     return np.stack([[rng.choice(ix) for ix in by_class] for _ in range(draws)])
 
 
-def exemplar_averaged_top1(features: torch.Tensor, targets: torch.Tensor, draws: int = 200,
-                           seed: int = 0) -> np.ndarray:
+def exemplar_averaged_top1(
+    features: torch.Tensor, targets: torch.Tensor, draws: int = 200, seed: int = 0
+) -> np.ndarray:
     """Nearest-exemplar top-1 for each of `draws` random exemplar sets (one sample per
     class as its exemplar; every other sample a query). One-shot accuracy depends
     heavily on which exemplar a class gets; the mean over draws removes that noise.

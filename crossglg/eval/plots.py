@@ -38,8 +38,15 @@ def confusion_png(cm: np.ndarray, names: list[str], path: str | Path, title: str
     for i in range(k):
         for j in range(k):
             if cm[i, j]:
-                ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=7,
-                        color="white" if norm[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    int(cm[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if norm[i, j] > 0.5 else "black",
+                )
     ax.set_xticks(range(k), names, rotation=60, ha="right", fontsize=7)
     ax.set_yticks(range(k), names, fontsize=7)
     ax.set_xlabel("predicted (nearest exemplar)")
@@ -48,8 +55,9 @@ def confusion_png(cm: np.ndarray, names: list[str], path: str | Path, title: str
     return save_png(fig, path)
 
 
-def joint_importance_png(k_out: np.ndarray, skeleton_xy: np.ndarray | None, path: str | Path, title: str = "",
-                         bones=None) -> Path:
+def joint_importance_png(
+    k_out: np.ndarray, skeleton_xy: np.ndarray | None, path: str | Path, title: str = "", bones=None
+) -> Path:
     """Bars of `k_out (V,)` per joint, and where given the skeleton `(V, 2)` with each
     joint drawn by its importance."""
     from ..data.layout import NTU_BONES
@@ -88,8 +96,9 @@ def importance_heatmap_png(matrix: np.ndarray, class_names: list[str], path: str
     return save_png(fig, path)
 
 
-def learning_curves_png(rows: dict[str, list[dict[int, float]]], path: str | Path, title: str = "",
-                        floor: float | None = None) -> Path:
+def learning_curves_png(
+    rows: dict[str, list[dict[int, float]]], path: str | Path, title: str = "", floor: float | None = None
+) -> Path:
     """One line per row: for each epoch, the mean over the row's runs (seeds) of the
     exemplar-averaged top-1, with a band of +-1 sd over them. `rows`: name -> one
     `{epoch: value}` per run; `floor` (no learning) as a dashed line."""

@@ -31,8 +31,9 @@ def other_class_partner(y: torch.Tensor, generator: torch.Generator | None = Non
 
 
 @torch.no_grad()
-def text_leak_probe(model, joint_text: torch.Tensor, loader, max_batches: int | None = None,
-                    seed: int = 0) -> dict[str, float]:
+def text_leak_probe(
+    model, joint_text: torch.Tensor, loader, max_batches: int | None = None, seed: int = 0
+) -> dict[str, float]:
     """Cross-modal top-1 on `loader`'s (auxiliary-class) samples: `{"own", "shuffled",
     "zero", "samples"}` (shuffled: over the samples that had a partner of another class).
     `model` is a `CrossGLGNet` with its interaction; `joint_text (A, V, D)` the
@@ -53,8 +54,11 @@ def text_leak_probe(model, joint_text: torch.Tensor, loader, max_batches: int | 
             text = joint_text.to(model.device)[y]
             partner = other_class_partner(y, g)
             has = partner >= 0
-            variants = {"own": (tokens, slice(None)), "zero": (torch.zeros_like(tokens), slice(None)),
-                        "shuffled": (tokens[partner.clamp(min=0)], has)}
+            variants = {
+                "own": (tokens, slice(None)),
+                "zero": (torch.zeros_like(tokens), slice(None)),
+                "shuffled": (tokens[partner.clamp(min=0)], has),
+            }
             for name, (tok, keep) in variants.items():
                 pred = model.classifier(model.interaction(text, tok)).argmax(1)
                 hits[name] += int((pred == y)[keep].sum())
@@ -62,8 +66,12 @@ def text_leak_probe(model, joint_text: torch.Tensor, loader, max_batches: int | 
             n_shuffled += int(has.sum())
     finally:
         model.train(was_training)
-    return {"own": hits["own"] / max(n, 1), "shuffled": hits["shuffled"] / max(n_shuffled, 1),
-            "zero": hits["zero"] / max(n, 1), "samples": n}
+    return {
+        "own": hits["own"] / max(n, 1),
+        "shuffled": hits["shuffled"] / max(n_shuffled, 1),
+        "zero": hits["zero"] / max(n, 1),
+        "samples": n,
+    }
 
 
 def probe_run(run_dir, checkpoint: str | None = None) -> dict[str, float]:

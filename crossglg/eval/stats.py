@@ -22,8 +22,10 @@ class PairedDifference:
     boot_high: float
 
     def line(self, a: str = "a", b: str = "b") -> str:
-        return (f"{b} - {a}: {self.diff:+.3f} (95 % t [{self.t_low:+.3f}, {self.t_high:+.3f}], bootstrap "
-                f"[{self.boot_low:+.3f}, {self.boot_high:+.3f}], n={self.n}, sd {self.sd:.3f})")
+        return (
+            f"{b} - {a}: {self.diff:+.3f} (95 % t [{self.t_low:+.3f}, {self.t_high:+.3f}], bootstrap "
+            f"[{self.boot_low:+.3f}, {self.boot_high:+.3f}], n={self.n}, sd {self.sd:.3f})"
+        )
 
 
 def paired_difference(a, b, level: float = 0.95, resamples: int = 10000, seed: int = 0) -> PairedDifference:
@@ -37,4 +39,6 @@ def paired_difference(a, b, level: float = 0.95, resamples: int = 10000, seed: i
     rng = np.random.default_rng(seed)
     boots = d[rng.integers(0, n, size=(resamples, n))].mean(1)
     lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
-    return PairedDifference(n, float(a.mean()), float(b.mean()), mean, sd, mean - half, mean + half, float(lo), float(hi))
+    return PairedDifference(
+        n, float(a.mean()), float(b.mean()), mean, sd, mean - half, mean + half, float(lo), float(hi)
+    )

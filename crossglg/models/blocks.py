@@ -65,5 +65,9 @@ class GraphEncoder(SkeletonEncoder):
         self.stem = self.stem_cls(in_channels, widths[0], num_joints)
         partitions = torch.from_numpy(spatial_partitions(num_joints))
         cins = [widths[0]] + list(widths[:-1])
-        self.blocks = nn.ModuleList([self.block_cls(ci, co, partitions, s, residual=i > 0)
-                                     for i, (ci, co, s) in enumerate(zip(cins, widths, strides))])
+        self.blocks = nn.ModuleList(
+            [
+                self.block_cls(ci, co, partitions, s, residual=i > 0)
+                for i, (ci, co, s) in enumerate(zip(cins, widths, strides))
+            ]
+        )

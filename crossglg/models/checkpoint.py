@@ -19,9 +19,9 @@ from pathlib import Path
 
 import torch
 
-from .network import CrossGLGNet
 from ..errors import CheckpointError
 from ..settings import GROUPS
+from .network import CrossGLGNet
 
 CHECKPOINT_VERSION = 4
 #: What a checkpoint's hyper-parameters give the network (the rest is the task's).
@@ -42,8 +42,9 @@ class Checkpoint:
     def network(self) -> CrossGLGNet:
         """The trained network for inference (text-free, in eval mode)."""
         net = CrossGLGNet(**{k: v for k, v in self.hparams.items() if k in NETWORK_KEYS})
-        net.load_state_dict({k[len("net."):]: v for k, v in self.state_dict.items() if k.startswith("net.")},
-                            strict=True)
+        net.load_state_dict(
+            {k[len("net.") :]: v for k, v in self.state_dict.items() if k.startswith("net.")}, strict=True
+        )
         return net.eval()
 
 
@@ -56,16 +57,21 @@ def read_checkpoint(path: str | Path, map_location: str = "cpu") -> Checkpoint:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, pickle.UnpicklingError, ValueError) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise CheckpointError(f"{path}: not a readable crossglg checkpoint (damaged or another format: {reason})") from None
+        raise CheckpointError(
+            f"{path}: not a readable crossglg checkpoint (damaged or another format: {reason})"
+        ) from None
     if not isinstance(ckpt, dict) or "state_dict" not in ckpt:
         raise CheckpointError(f"{path}: not a readable crossglg checkpoint (no state_dict)")
     version = ckpt.get("crossglg_version")
     if version != CHECKPOINT_VERSION:
-        raise CheckpointError(f"{path}: checkpoint version {version}, this crossglg reads version {CHECKPOINT_VERSION} "
-                              f"only (a pre-release layout: train the model again)")
+        raise CheckpointError(
+            f"{path}: checkpoint version {version}, this crossglg reads version {CHECKPOINT_VERSION} "
+            f"only (a pre-release layout: train the model again)"
+        )
     hparams = {k: v for k, v in (ckpt.get("hyper_parameters") or {}).items() if k in GROUPS or k in NETWORK_KEYS}
-    return Checkpoint(path, hparams, dict(ckpt.get("datamodule_hyper_parameters") or {}), ckpt["state_dict"],
-                      ckpt.get("epoch"))
+    return Checkpoint(
+        path, hparams, dict(ckpt.get("datamodule_hyper_parameters") or {}), ckpt["state_dict"], ckpt.get("epoch")
+    )
 
 
 def load_inference_model(path: str | Path, map_location: str = "cpu") -> CrossGLGNet:

@@ -56,8 +56,9 @@ class SkeletonEncoder(nn.Module):
         joints and channels) overrides this."""
         return self.stem(rearrange(x, "n c t v m -> (n m) c t v"))
 
-    def forward(self, x: torch.Tensor, jid: nn.Module | None = None, jid_after: int = 5,
-                jid_mix: float = 1.0) -> EncoderOutput:
+    def forward(
+        self, x: torch.Tensor, jid: nn.Module | None = None, jid_after: int = 5, jid_mix: float = 1.0
+    ) -> EncoderOutput:
         """`x (N, C, T, V, M)`. With `jid`, the JID reads the features after block
         `jid_after` (1-based) and its `k_out (N, V)` re-weights the joints of every
         later block by `V * k_out` (uniform importance = identity); `jid_mix` in [0, 1]
@@ -77,8 +78,11 @@ class SkeletonEncoder(nn.Module):
         return EncoderOutput(pooled, feats, joint_tokens(h, m), k_out)
 
 
-ENCODERS = {"infogcn": "crossglg.models.infogcn.InfoGCN", "infogcn_lite": "crossglg.models.infogcn_lite.InfoGCNLite",
-            "stgcn": "crossglg.models.stgcn.STGCN"}
+ENCODERS = {
+    "infogcn": "crossglg.models.infogcn.InfoGCN",
+    "infogcn_lite": "crossglg.models.infogcn_lite.InfoGCNLite",
+    "stgcn": "crossglg.models.stgcn.STGCN",
+}
 #: Names that checkpoints written by earlier versions carry.
 ENCODER_ALIASES = {"infogcn_fast": "infogcn_lite"}
 

@@ -22,4 +22,3 @@ def spatial_partitions(num_joints: int = NUM_JOINTS, bones=NTU_BONES) -> np.ndar
         inward[p, c] = 1.0  # row: receiving joint, column: sending joint
     outward = inward.T.copy()
     return np.stack([eye, normalize(inward), normalize(outward)]).astype(np.float32)
-

@@ -63,7 +63,7 @@ class FrameSelfAttention(nn.Module):
 
     def __init__(self, cin: int, hidden: int, heads: int):
         super().__init__()
-        self.heads, self.scale = heads, hidden ** -0.5
+        self.heads, self.scale = heads, hidden**-0.5
         self.ln = nn.LayerNorm(cin)
         self.to_qk = nn.Linear(cin, 2 * hidden * heads)
         nn.init.normal_(self.to_qk.weight, 0, 1)
@@ -123,10 +123,19 @@ class TemporalBranches(nn.Module):
             return [nn.Conv2d(cin, bc, 1), nn.BatchNorm2d(bc), nn.ReLU(inplace=True)]
 
         self.branches = nn.ModuleList(
-            [nn.Sequential(*pw(), nn.Conv2d(bc, bc, (kernel, 1), (stride, 1), ((kernel - 1) * d // 2, 0), (d, 1)),
-                           nn.BatchNorm2d(bc)) for d in dilations]
-            + [nn.Sequential(*pw(), nn.MaxPool2d((3, 1), (stride, 1), (1, 0)), nn.BatchNorm2d(bc)),
-               nn.Sequential(nn.Conv2d(cin, bc, 1, (stride, 1)), nn.BatchNorm2d(bc))])
+            [
+                nn.Sequential(
+                    *pw(),
+                    nn.Conv2d(bc, bc, (kernel, 1), (stride, 1), ((kernel - 1) * d // 2, 0), (d, 1)),
+                    nn.BatchNorm2d(bc),
+                )
+                for d in dilations
+            ]
+            + [
+                nn.Sequential(*pw(), nn.MaxPool2d((3, 1), (stride, 1), (1, 0)), nn.BatchNorm2d(bc)),
+                nn.Sequential(nn.Conv2d(cin, bc, 1, (stride, 1)), nn.BatchNorm2d(bc)),
+            ]
+        )
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 _conv_init(m)
@@ -160,8 +169,17 @@ class InfoGCN(SkeletonEncoder):
     """InfoGCN's encoder. `num_persons` sizes `data_bn` (2 for NTU, 1 for single-person
     data), `k` the k-th mode input, `heads` the SA-GC heads."""
 
-    def __init__(self, in_channels: int = 3, num_joints: int = NUM_JOINTS, widths=DEFAULT_WIDTHS,
-                 strides=DEFAULT_STRIDES, heads: int = 3, k: int = 1, num_persons: int = 2, bones=NTU_BONES):
+    def __init__(
+        self,
+        in_channels: int = 3,
+        num_joints: int = NUM_JOINTS,
+        widths=DEFAULT_WIDTHS,
+        strides=DEFAULT_STRIDES,
+        heads: int = 3,
+        k: int = 1,
+        num_persons: int = 2,
+        bones=NTU_BONES,
+    ):
         super().__init__()
         if len(widths) != len(strides):
             raise ValueError("widths and strides need one entry per block")
@@ -176,8 +194,9 @@ class InfoGCN(SkeletonEncoder):
         _bn_init(self.data_bn)
         self.stem = nn.Identity()  # the stem is `embed_input` (it needs the persons apart)
         cins = [w0] + list(widths[:-1])
-        self.blocks = nn.ModuleList([EncodingBlock(ci, co, num_joints, heads, s)
-                                     for ci, co, s in zip(cins, widths, strides)])
+        self.blocks = nn.ModuleList(
+            [EncodingBlock(ci, co, num_joints, heads, s) for ci, co, s in zip(cins, widths, strides)]
+        )
 
     def embed_input(self, x: torch.Tensor) -> torch.Tensor:
         """`(N, C, T, V, M)` -> `(N * M, 64, T, V)`: k-th mode, joint embedding,
@@ -197,8 +216,9 @@ class InfoBottleneckHead(nn.Module):
     evaluation), a linear decoder. `forward` returns logits; `latent` returns
     `(z, mu, logvar)`. Orthogonal class priors `z_prior (classes, dim)` (a buffer)."""
 
-    def __init__(self, dim: int, num_classes: int, noise_ratio: float = 0.1, dropout: float = 0.0,
-                 prior_gain: float = 3.0):
+    def __init__(
+        self, dim: int, num_classes: int, noise_ratio: float = 0.1, dropout: float = 0.0, prior_gain: float = 3.0
+    ):
         super().__init__()
         self.noise_ratio = noise_ratio
         self.fc = nn.Linear(dim, dim)

@@ -33,6 +33,7 @@ from torch import nn
 
 from .blocks import GraphBlock, GraphEncoder, conv_bn, residual_path
 
+
 class JointEmbedding(nn.Module):
     """Per-joint linear `C -> width`, learned joint position embedding, batch norm:
     `(B, C, T, V) -> (B, width, T, V)`."""
@@ -79,12 +80,24 @@ class MultiScaleTemporalConv(nn.Module):
         nb = len(dilations) + 2
         bc = cout // nb
         self.branches = nn.ModuleList(
-            [nn.Sequential(conv_bn(cin, bc), nn.ReLU(inplace=True),
-                           conv_bn(bc, bc, (kernel, 1), (stride, 1), ((kernel - 1) * d // 2, 0), (d, 1)))
-             for d in dilations]
-            + [nn.Sequential(conv_bn(cin, bc), nn.ReLU(inplace=True),
-                             nn.MaxPool2d((3, 1), (stride, 1), (1, 0)), nn.BatchNorm2d(bc)),
-               conv_bn(cin, cout - bc * (nb - 1), stride=(stride, 1))])
+            [
+                nn.Sequential(
+                    conv_bn(cin, bc),
+                    nn.ReLU(inplace=True),
+                    conv_bn(bc, bc, (kernel, 1), (stride, 1), ((kernel - 1) * d // 2, 0), (d, 1)),
+                )
+                for d in dilations
+            ]
+            + [
+                nn.Sequential(
+                    conv_bn(cin, bc),
+                    nn.ReLU(inplace=True),
+                    nn.MaxPool2d((3, 1), (stride, 1), (1, 0)),
+                    nn.BatchNorm2d(bc),
+                ),
+                conv_bn(cin, cout - bc * (nb - 1), stride=(stride, 1)),
+            ]
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.cat([b(x) for b in self.branches], dim=1)

@@ -57,8 +57,16 @@ class InteractionBlock(nn.Module):
 
 
 class CrossModalInteraction(nn.Module):
-    def __init__(self, text_dim: int, dim: int, num_joints: int = 25, depth: int = 2, heads: int = 4,
-                 dropout: float = 0.1, fusion: str = "residual"):
+    def __init__(
+        self,
+        text_dim: int,
+        dim: int,
+        num_joints: int = 25,
+        depth: int = 2,
+        heads: int = 4,
+        dropout: float = 0.1,
+        fusion: str = "residual",
+    ):
         super().__init__()
         if fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, got {fusion!r}")

@@ -20,11 +20,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..settings import ClassifierConfig, EncoderConfig, GuidanceConfig, as_group
 from .encoder import EncoderOutput, build_encoder, encoder_class
 from .infogcn import InfoBottleneckHead, ib_losses
 from .interaction import CrossModalInteraction
 from .jid import JointImportance, calibration_loss
-from ..settings import ClassifierConfig, EncoderConfig, GuidanceConfig, as_group
+
 
 class CrossGLGNet(nn.Module):
     """Args: `num_classes` (auxiliary classes), `text_dim` (sentence-embedding size),
@@ -32,9 +33,15 @@ class CrossGLGNet(nn.Module):
     `data_bn`, unless `encoder.args` sets `num_persons`), and the groups `encoder`,
     `guidance` and `classifier` of `crossglg.settings` (instances or dicts)."""
 
-    def __init__(self, num_classes: int, text_dim: int = 384, persons: int = 2,
-                 encoder: EncoderConfig | dict | None = None, guidance: GuidanceConfig | dict | None = None,
-                 classifier: ClassifierConfig | dict | None = None):
+    def __init__(
+        self,
+        num_classes: int,
+        text_dim: int = 384,
+        persons: int = 2,
+        encoder: EncoderConfig | dict | None = None,
+        guidance: GuidanceConfig | dict | None = None,
+        classifier: ClassifierConfig | dict | None = None,
+    ):
         super().__init__()
         if num_classes <= 0:
             raise ValueError("num_classes must be set (it is linked from data.num_aux_classes in the CLI)")
@@ -52,11 +59,17 @@ class CrossGLGNet(nn.Module):
             raise ValueError(f"jid_after={g.jid_after} must name a block before the last ({len(self.encoder.blocks)})")
         width = self.encoder.out_channels
         self.jid = JointImportance(self.encoder.widths[g.jid_after - 1], g.jid_hidden) if g.g2l else None
-        self.interaction = CrossModalInteraction(text_dim, width, enc.num_joints, g.interaction_depth,
-                                                 g.interaction_heads, c.dropout, g.fusion) if g.l2g else None
+        self.interaction = (
+            CrossModalInteraction(
+                text_dim, width, enc.num_joints, g.interaction_depth, g.interaction_heads, c.dropout, g.fusion
+            )
+            if g.l2g
+            else None
+        )
         if c.kind == "mlp":
-            self.classifier = nn.Sequential(nn.Linear(width, width), nn.ReLU(inplace=True), nn.Dropout(c.dropout),
-                                            nn.Linear(width, num_classes))
+            self.classifier = nn.Sequential(
+                nn.Linear(width, width), nn.ReLU(inplace=True), nn.Dropout(c.dropout), nn.Linear(width, num_classes)
+            )
         elif c.kind == "ib":
             self.classifier = InfoBottleneckHead(width, num_classes, c.ib_noise_ratio)
         else:
@@ -91,17 +104,29 @@ class CrossGLGNet(nn.Module):
         """A clear error when the text does not fit the network (or is missing)."""
         if self.interaction is not None:
             if joint_text is None:
-                raise ValueError("the cross-modal branch (l2g) needs the classes' joint text: connect it "
-                                 "(task.connect(text), or a SkeletonDataModule with a text_encoder)")
+                raise ValueError(
+                    "the cross-modal branch (l2g) needs the classes' joint text: connect it "
+                    "(task.connect(text), or a SkeletonDataModule with a text_encoder)"
+                )
             if joint_text.shape[-1] != self.text_dim:
-                raise ValueError(f"text embeddings have {joint_text.shape[-1]} dims, the model expects "
-                                 f"{self.text_dim}: set model.text_dim")
+                raise ValueError(
+                    f"text embeddings have {joint_text.shape[-1]} dims, the model expects "
+                    f"{self.text_dim}: set model.text_dim"
+                )
         if self.jid is not None and k_gt is None:
-            raise ValueError("the JID (g2l) needs the classes' key-joint targets k_gt: connect them "
-                             "(task.connect(text), or a SkeletonDataModule with a text_encoder)")
+            raise ValueError(
+                "the JID (g2l) needs the classes' key-joint targets k_gt: connect them "
+                "(task.connect(text), or a SkeletonDataModule with a text_encoder)"
+            )
 
-    def losses(self, x: torch.Tensor, y: torch.Tensor, joint_text: torch.Tensor | None = None,
-               k_gt: torch.Tensor | None = None, distill_weight: float = 0.0) -> dict[str, torch.Tensor]:
+    def losses(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        joint_text: torch.Tensor | None = None,
+        k_gt: torch.Tensor | None = None,
+        distill_weight: float = 0.0,
+    ) -> dict[str, torch.Tensor]:
         """The loss parts and their weighted sum `loss` (plus `acc_s`) of a batch
         `x (N, C, T, V, M)`, `y (N,)` (auxiliary class positions), given the classes'
         `joint_text (A, V, D)` and `k_gt (A, V)`. In training mode the cross-modal branch
@@ -143,8 +168,9 @@ class CrossGLGNet(nn.Module):
         """Cross-modal teacher (detached) -> skeleton student: logit KL at temperature
         `t` (times t^2) plus `distill_feature_weight` x (1 - cosine) of the features."""
         t = self.guidance.distill_temperature
-        kd = F.kl_div(F.log_softmax(logits_s / t, 1), F.softmax(logits_c.detach() / t, 1),
-                      reduction="batchmean") * t * t
+        kd = (
+            F.kl_div(F.log_softmax(logits_s / t, 1), F.softmax(logits_c.detach() / t, 1), reduction="batchmean") * t * t
+        )
         return kd + self.guidance.distill_feature_weight * (1 - F.cosine_similarity(feat_s, feat_c.detach())).mean()
 
 

@@ -12,15 +12,25 @@ from .blocks import GraphBlock, GraphEncoder, conv_bn, residual_path
 
 
 class STGCNBlock(GraphBlock):
-    def __init__(self, cin: int, cout: int, partitions: torch.Tensor, stride: int = 1, residual: bool = True,
-                 kernel: int = 9, dropout: float = 0.0):
+    def __init__(
+        self,
+        cin: int,
+        cout: int,
+        partitions: torch.Tensor,
+        stride: int = 1,
+        residual: bool = True,
+        kernel: int = 9,
+        dropout: float = 0.0,
+    ):
         super().__init__()
         self.k = partitions.shape[0]
         self.register_buffer("partitions", partitions.clone())
         self.importance = nn.Parameter(torch.ones_like(partitions))
         self.value = nn.Conv2d(cin, cout * self.k, 1)
         self.bn = nn.BatchNorm2d(cout)
-        self.tcn = nn.Sequential(conv_bn(cout, cout, (kernel, 1), (stride, 1), ((kernel - 1) // 2, 0)), nn.Dropout(dropout))
+        self.tcn = nn.Sequential(
+            conv_bn(cout, cout, (kernel, 1), (stride, 1), ((kernel - 1) // 2, 0)), nn.Dropout(dropout)
+        )
         self.residual = residual_path(cin, cout, stride, residual)
 
     def spatial(self, h: torch.Tensor) -> torch.Tensor:

@@ -10,11 +10,16 @@ def tables_arguments(p) -> None:
     p.add_argument("--records", default="results", help="the records folder (<records>/<sweep>/<run>.json)")
     p.add_argument("--root", default=".", help="the folder holding README.md and docs/")
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 when a table differs from the records")
-    p.add_argument("--show", default=None, metavar="SWEEP[,SWEEP]",
-                   help="print one paired table of these sweeps instead (with --baseline)")
+    p.add_argument(
+        "--show",
+        default=None,
+        metavar="SWEEP[,SWEEP]",
+        help="print one paired table of these sweeps instead (with --baseline)",
+    )
     p.add_argument("--baseline", default="plain", help="the row the others are paired against (with --show)")
-    p.add_argument("--benchmarks", action="store_true",
-                   help="print every record beside the paper's numbers (and write --csv)")
+    p.add_argument(
+        "--benchmarks", action="store_true", help="print every record beside the paper's numbers (and write --csv)"
+    )
     p.add_argument("--csv", default=None, help="with --benchmarks: also write the rows as CSV here")
 
 
@@ -57,8 +62,9 @@ def write_csv(path: Path, rows: list[dict]) -> None:
     from ..io import atomic_write_text
 
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=["benchmark", "encoder", "method", "aux_classes", "ours_mean", "ours_std",
-                                        "seeds", "paper"])
+    w = csv.DictWriter(
+        buf, fieldnames=["benchmark", "encoder", "method", "aux_classes", "ours_mean", "ours_std", "seeds", "paper"]
+    )
     w.writeheader()
     w.writerows(rows)
     atomic_write_text(path, buf.getvalue())

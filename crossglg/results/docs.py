@@ -1,7 +1,7 @@
 """The tables in README.md and docs/, regenerated from the committed run records.
 
-A generated block sits between a start marker and `<!-- crossglg:end -->`; the start
-marker says what goes there:
+A generated block sits between a start marker and `<!-- crossglg:end -->`, each on a line
+of its own; the start marker says what goes there:
 
 - `<!-- crossglg:table headline SWEEP[,SWEEP...] baseline=ROW -->`: `tables.headline_table`
 - `<!-- crossglg:table paired SWEEP[,SWEEP...] baseline=ROW -->`: `tables.paired_table`
@@ -23,8 +23,7 @@ from ..errors import CrossGLGError
 from ..io import atomic_write_text
 
 END = "<!-- crossglg:end -->"
-BLOCK = re.compile(r"(<!-- crossglg:(?P<kind>table|demo)(?P<args>[^>]*?)-->\n)(?P<body>.*?)(?=" + re.escape(END) + ")",
-                   re.S)
+START = re.compile(r"<!-- crossglg:(?P<kind>table|demo)\b(?P<args>[^>\n]*)-->")
 
 
 class DocsError(CrossGLGError):
@@ -41,8 +40,11 @@ def layouts_table() -> str:
         cells = []
         for n in shown:
             lay = LAYOUTS[n]
-            cells.append(" + ".join(lay.joints[j] for j in lay.sources[v]) if len(lay.sources[v]) == 1
-                         else "mean of " + ", ".join(lay.joints[j] for j in lay.sources[v]))
+            cells.append(
+                " + ".join(lay.joints[j] for j in lay.sources[v])
+                if len(lay.sources[v]) == 1
+                else "mean of " + ", ".join(lay.joints[j] for j in lay.sources[v])
+            )
         out.append(f"| {v + 1} {joint} | " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
@@ -56,8 +58,10 @@ def demo_block(records: Path, sweep: str) -> str:
     took = rec.get("wall_s")
     lines = ["```", *record_lines(rec.data), "```", ""]
     if took is not None:
-        lines.append(f"The run shown took {took / 60:.1f} min ({machine.get('device', 'cpu')}, "
-                     f"{machine.get('threads', '?')} threads; recorded in `{rec.path.relative_to(records.parent)}`).")
+        lines.append(
+            f"The run shown took {took / 60:.1f} min ({machine.get('device', 'cpu')}, "
+            f"{machine.get('threads', '?')} threads; recorded in `{rec.path.relative_to(records.parent)}`)."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -72,6 +76,8 @@ def block(kind: str, args: str, records: Path) -> str:
         return demo_block(records, plain[0] if plain else "demo")
     what = plain[0] if plain else ""
     if what in ("headline", "paired"):
+        if len(plain) < 2:
+            raise DocsError(f"a {what} table names its sweeps: table {what} SWEEP[,SWEEP] baseline=ROW")
         sweeps = [records / s for s in plain[1].split(",")]
         table = headline_table if what == "headline" else paired_table
         return table(rows(sweeps), opts.get("baseline", "plain"))
@@ -83,13 +89,30 @@ def block(kind: str, args: str, records: Path) -> str:
 
 
 def render(text: str, records: Path, where: str = "") -> str:
-    def fill(m: re.Match) -> str:
+    """`text` with every generated block rebuilt. Markers are whole lines; a start
+    marker without its end marker (before the next start marker) is an error."""
+    lines, out, i = text.splitlines(keepends=True), [], 0
+    while i < len(lines):
+        line = lines[i]
+        out.append(line)
+        i += 1
+        m = START.fullmatch(line.strip())
+        if m is None:
+            if "<!-- crossglg:" in line and line.strip() != END:
+                raise DocsError(f"{where}:{i}: not a generated-block marker on a line of its own: {line.strip()}")
+            continue
+        start = i
+        while i < len(lines) and lines[i].strip() != END:
+            if START.fullmatch(lines[i].strip()):
+                break
+            i += 1
+        if i == len(lines) or lines[i].strip() != END:
+            raise DocsError(f"{where}:{start}: block '{m['kind']}{m['args'].rstrip()}' has no {END} line")
         try:
-            body = block(m["kind"], m["args"], records)
-        except CrossGLGError as e:
+            out.append(block(m["kind"], m["args"], records))
+        except (CrossGLGError, IndexError) as e:
             raise DocsError(f"{where}: block '{m['kind']}{m['args'].rstrip()}': {e}") from None
-        return m.group(1) + body
-    return BLOCK.sub(fill, text)
+    return "".join(out)
 
 
 def doc_files(root: Path) -> list[Path]:

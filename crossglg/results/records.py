@@ -57,18 +57,30 @@ def load_sweep(folder: str | Path) -> list[Record]:
     folder = Path(folder)
     files = sorted(folder.glob("*.json"))
     if not files:
-        raise RecordError(f"{folder}: no records here (run its sweep first: python -m crossglg sweep "
-                          f"experiments/sweeps/{folder.name}.yaml)")
+        raise RecordError(
+            f"{folder}: no records here (run its sweep first: python -m crossglg sweep "
+            f"experiments/sweeps/{folder.name}.yaml)"
+        )
     out = []
     for f in files:
         try:
             data = json.loads(f.read_text())
         except json.JSONDecodeError as e:
             raise RecordError(f"{f}: not a run record ({e})") from None
-        if "settings" not in data or "top1" not in data:
-            raise RecordError(f"{f}: not a run record (no 'settings' or 'top1')")
+        missing = [k for k in ("settings", "top1") if not isinstance(data, dict) or data.get(k) is None]
+        if missing:
+            raise RecordError(f"{f}: not a run record (no {' or '.join(repr(k) for k in missing)})")
         out.append(Record(folder.name, f.stem, f, data))
     return out
+
+
+def row_of(params: dict) -> str:
+    """A sweep run's row: its method overlay (the `config` parameter's file stem), or,
+    where the sweep varies no overlay, the parameters it varies apart from the seeds."""
+    if "config" in params:
+        return Path(str(params["config"])).stem
+    rest = [f"{k.split('.')[-1]}={v}" for k, v in params.items() if k not in ("seed_everything", "data.seed")]
+    return ",".join(rest) or "default"
 
 
 def rows(folders: list[str | Path]) -> dict[str, dict[Seed, Record]]:
@@ -81,11 +93,13 @@ def rows(folders: list[str | Path]) -> dict[str, dict[Seed, Record]]:
         for r in load_sweep(folder):
             settings = r["settings"]
             enc = settings.get("encoder")
-            overlay = Path(str(r.get("params", {}).get("config", "default"))).stem
+            overlay = row_of(r.get("params") or {})
             runs.append((overlay, seed_of(r.data), ENCODER_ALIASES.get(enc, enc), settings.get("max_epochs"), r))
     encoders, lengths = len({x[2] for x in runs}) > 1, len({x[3] for x in runs}) > 1
-    named = [(row + (f"@{enc}" if encoders else "") + (f"@{epochs or '?'}ep" if lengths else ""), seed, r)
-             for row, seed, enc, epochs, r in runs]
+    named = [
+        (row + (f"@{enc}" if encoders else "") + (f"@{epochs or '?'}ep" if lengths else ""), seed, r)
+        for row, seed, enc, epochs, r in runs
+    ]
     sweeps_of = defaultdict(set)
     for name, seed, r in named:
         sweeps_of[name, seed].add(r.sweep)
@@ -95,16 +109,22 @@ def rows(folders: list[str | Path]) -> dict[str, dict[Seed, Record]]:
         if name in clash:
             name += f"@{r.sweep}"
         if seed in out[name]:
-            raise RecordError(f"two records of row {name!r} at seed {seed_label(seed, True)}: {out[name][seed].path} "
-                              f"and {r.path} (they differ in a setting that does not name a row; split the sweep)")
+            raise RecordError(
+                f"two records of row {name!r} at seed {seed_label(seed, True)}: {out[name][seed].path} "
+                f"and {r.path} (they differ in a setting that does not name a row; split the sweep)"
+            )
         out[name][seed] = r
     return dict(out)
 
 
 def method_of(settings: dict) -> str:
     """A record's method, named from the settings it ran with (for the benchmark tables)."""
-    name = {(False, False): "plain encoder", (True, False): "G2L only", (False, True): "L2G only",
-            (True, True): "CrossGLG"}[(bool(settings["g2l"]), bool(settings["l2g"]))]
+    name = {
+        (False, False): "plain encoder",
+        (True, False): "G2L only",
+        (False, True): "L2G only",
+        (True, True): "CrossGLG",
+    }[(bool(settings["g2l"]), bool(settings["l2g"]))]
     if settings.get("l2g"):  # the default cross-modal branch: gathered fusion, text swap 0.5
         if settings.get("fusion") == "residual":
             name += " (residual fusion)"

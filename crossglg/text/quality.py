@@ -18,9 +18,23 @@ from ..data.layout import NTU_JOINTS
 
 #: Phrases that say a joint does not move; a key joint's sentence must contain none.
 STILL_PHRASES: tuple[str, ...] = (
-    "barely moves", "barely move", "does not move", "doesn't move", "do not move", "stays still",
-    "remains still", "remain still", "stays stationary", "remains stationary", "stationary",
-    "motionless", "no movement", "minimal movement", "not involved", "stays put", "remains stable",
+    "barely moves",
+    "barely move",
+    "does not move",
+    "doesn't move",
+    "do not move",
+    "stays still",
+    "remains still",
+    "remain still",
+    "stays stationary",
+    "remains stationary",
+    "stationary",
+    "motionless",
+    "no movement",
+    "minimal movement",
+    "not involved",
+    "stays put",
+    "remains stable",
 )
 
 # Longest names first, so that "tip of left hand" is removed before "left hand".
@@ -60,14 +74,17 @@ class DescriptionStats:
     def problems(self) -> list[str]:
         out = []
         if self.distinct_fraction < 0.5:
-            out.append(f"only {self.distinct} of {self.sentences} sentences are distinct "
-                       f"({self.distinct_fraction:.0%} < 50 %) once joint and class names are removed")
+            out.append(
+                f"only {self.distinct} of {self.sentences} sentences are distinct "
+                f"({self.distinct_fraction:.0%} < 50 %) once joint and class names are removed"
+            )
         if self.most_repeated_count > self.repeat_limit:
-            out.append(f"{self.most_repeated!r} occurs {self.most_repeated_count} times "
-                       f"(limit {self.repeat_limit})")
+            out.append(f"{self.most_repeated!r} occurs {self.most_repeated_count} times (limit {self.repeat_limit})")
         if self.still_key_joints:
-            out.append(f"key joints described as still: {', '.join(self.still_key_joints[:10])}"
-                       + (" ..." if len(self.still_key_joints) > 10 else ""))
+            out.append(
+                f"key joints described as still: {', '.join(self.still_key_joints[:10])}"
+                + (" ..." if len(self.still_key_joints) > 10 else "")
+            )
         return out
 
 

@@ -31,7 +31,6 @@ from ..errors import DescriptionError
 SCHEMA = "crossglg.descriptions/v1"
 
 
-
 @dataclass
 class ClassDescription:
     id: int  # 1-based dataset action id
@@ -41,8 +40,13 @@ class ClassDescription:
     joints: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {"id": self.id, "name": self.name, "global": self.global_text, "key_joints": self.key_joints,
-                "joints": self.joints}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "global": self.global_text,
+            "key_joints": self.key_joints,
+            "joints": self.joints,
+        }
 
 
 def validate_global(answer: dict, where: str = "answer") -> tuple[str, list[str]]:
@@ -115,11 +119,23 @@ def validate_file(data: dict, where: str = "description file") -> list[ClassDesc
     return out
 
 
-def make_file(dataset: str, generator: str, prompt_version: str, date: str, classes: list[ClassDescription],
-              source: dict | None = None) -> dict:
+def make_file(
+    dataset: str,
+    generator: str,
+    prompt_version: str,
+    date: str,
+    classes: list[ClassDescription],
+    source: dict | None = None,
+) -> dict:
     """A description file; `source` (optional) records where imported text came from."""
-    data = {"schema": SCHEMA, "dataset": dataset, "generator": generator, "prompt_version": prompt_version,
-            "date": date, "joint_names": list(NTU_JOINTS)}
+    data = {
+        "schema": SCHEMA,
+        "dataset": dataset,
+        "generator": generator,
+        "prompt_version": prompt_version,
+        "date": date,
+        "joint_names": list(NTU_JOINTS),
+    }
     if source is not None:
         data["source"] = validate_source(source)
     data["classes"] = [c.to_json() for c in sorted(classes, key=lambda c: c.id)]
@@ -140,9 +156,14 @@ def generated_descriptions(dataset: str) -> dict | None:
     spec = DATASETS.get(dataset)
     if spec is None or spec.describe is None:
         return None
-    return {"schema": SCHEMA, "dataset": dataset, "prompt_version": "none", "date": "",
-            "generator": f"derived from the generator's motions ({spec.describe.__module__}.describe)",
-            "classes": [spec.describe(k) for k in range(spec.num_classes)]}
+    return {
+        "schema": SCHEMA,
+        "dataset": dataset,
+        "prompt_version": "none",
+        "date": "",
+        "generator": f"derived from the generator's motions ({spec.describe.__module__}.describe)",
+        "classes": [spec.describe(k) for k in range(spec.num_classes)],
+    }
 
 
 def load_descriptions(dataset: str, path: str | Path | None = None) -> dict[int, ClassDescription]:
@@ -153,8 +174,11 @@ def load_descriptions(dataset: str, path: str | Path | None = None) -> dict[int,
         return {c.id: c for c in validate_file(generated, f"{dataset} (generated descriptions)")}
     p = Path(path) if path else shipped_path(dataset)
     if not p.exists():
-        hint = " (generate it: python -m crossglg describe pkummd2 --classes-file Actions.xlsx --out FILE)" \
-            if dataset.startswith("pkummd") else ""
+        hint = (
+            " (generate it: python -m crossglg describe pkummd2 --classes-file Actions.xlsx --out FILE)"
+            if dataset.startswith("pkummd")
+            else ""
+        )
         raise FileNotFoundError(f"no description file at {p}{hint}")
     classes = validate_file(json.loads(p.read_text()), str(p))
     return {c.id: c for c in classes}

@@ -45,12 +45,42 @@ from typing import Callable
 
 from ..schema import load_descriptions, make_file, validate_file
 from .formats import import_gap, import_purls, import_skeletonagent, import_smie
-from .parts import (BODY_PART_JOINTS, FORMAT_PARTS, ImportSourceError, Imported, PART_WORDS, SOURCES, Target,
-                    is_still, key_joints_from_parts, limb_sides, named_parts, resolve_target)
+from .parts import (
+    BODY_PART_JOINTS,
+    FORMAT_PARTS,
+    PART_WORDS,
+    SOURCES,
+    Imported,
+    ImportSourceError,
+    Target,
+    is_still,
+    key_joints_from_parts,
+    limb_sides,
+    named_parts,
+    resolve_target,
+)
 
-__all__ = ["BODY_PART_JOINTS", "FORMAT_PARTS", "IMPORTERS", "PART_WORDS", "SOURCES", "ImportSourceError", "Imported",
-           "Target", "import_descriptions", "import_gap", "import_purls", "import_skeletonagent", "import_smie",
-           "is_still", "key_joints_from_parts", "limb_sides", "named_parts", "resolve_target", "write_import"]
+__all__ = [
+    "BODY_PART_JOINTS",
+    "FORMAT_PARTS",
+    "IMPORTERS",
+    "PART_WORDS",
+    "SOURCES",
+    "ImportSourceError",
+    "Imported",
+    "Target",
+    "import_descriptions",
+    "import_gap",
+    "import_purls",
+    "import_skeletonagent",
+    "import_smie",
+    "is_still",
+    "key_joints_from_parts",
+    "limb_sides",
+    "named_parts",
+    "resolve_target",
+    "write_import",
+]
 
 IMPORTERS: dict[str, Callable[[str | Path, Target], Imported]] = {
     "skeletonagent": import_skeletonagent,
@@ -74,8 +104,9 @@ def _licence_file(source: Path) -> str | None:
     return None
 
 
-def import_descriptions(fmt: str, source: str | Path, dataset: str, *,
-                        classes_file: str | Path | None = None, date: str | None = None) -> tuple[dict, Imported]:
+def import_descriptions(
+    fmt: str, source: str | Path, dataset: str, *, classes_file: str | Path | None = None, date: str | None = None
+) -> tuple[dict, Imported]:
     """Convert a published source into a description file (a dict, already validated).
 
     Returns the file and the `Imported` record (with the joint-sentence origins)."""
@@ -92,14 +123,21 @@ def import_descriptions(fmt: str, source: str | Path, dataset: str, *,
     if lic:
         source_info["licence_file"] = lic
     generator = f"{meta['llm']}, published by {meta['project']}; imported by crossglg describe import {fmt}"
-    data = make_file(target.dataset, generator, f"import:{fmt}", date or dt.date.today().isoformat(),
-                     imported.classes, source=source_info)
+    data = make_file(
+        target.dataset,
+        generator,
+        f"import:{fmt}",
+        date or dt.date.today().isoformat(),
+        imported.classes,
+        source=source_info,
+    )
     validate_file(data, f"{fmt} import of {src}")
     return data, imported
 
 
-def write_import(fmt: str, source: str | Path, dataset: str, out: str | Path, *,
-                 classes_file: str | Path | None = None) -> Imported:
+def write_import(
+    fmt: str, source: str | Path, dataset: str, out: str | Path, *, classes_file: str | Path | None = None
+) -> Imported:
     """`import_descriptions`, written atomically to `out` and checked by loading it back."""
     from ...io import atomic_write_text
 

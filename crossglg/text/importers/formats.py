@@ -10,10 +10,24 @@ from pathlib import Path
 
 from ...data.layout import NTU_JOINTS
 from ..schema import ClassDescription
-from .parts import (FORMAT_PARTS, ImportSourceError, Imported, PURLS_PARTS, PURLS_PHASES, PURLS_SHEETS, Target,
-                    _PART_RE, _Row, _from_part_lines, _moving_key_joints, _read_text, _select,
-                    _sentence, key_joints_from_parts, named_parts)
-
+from .parts import (
+    _PART_RE,
+    FORMAT_PARTS,
+    PURLS_PARTS,
+    PURLS_PHASES,
+    PURLS_SHEETS,
+    Imported,
+    ImportSourceError,
+    Target,
+    _from_part_lines,
+    _moving_key_joints,
+    _read_text,
+    _Row,
+    _select,
+    _sentence,
+    key_joints_from_parts,
+    named_parts,
+)
 
 _ROUND_RE = re.compile(r"Round\s+(\d+)\s+Answer:[ \t]*\n(.*?)(?=\n=+[ \t]*(?:\n|$)|\nRound\s+\d+\s+Question:|\Z)", re.S)
 _R4_RE = re.compile(r"^\s*(\d+)\s*-\s*([^:]+?)\s*:\s*(.+?)\s*$")
@@ -44,7 +58,9 @@ def parse_skeletonagent_file(path: Path) -> _AgentClass:
     rounds = {int(m.group(1)): m.group(2).strip() for m in _ROUND_RE.finditer(text)}
     missing = [str(r) for r in range(1, 6) if not rounds.get(r)]
     if missing:
-        raise ImportSourceError(f"{path}: no answer to round(s) {', '.join(missing)} (expected 5 'Round N Answer:' blocks)")
+        raise ImportSourceError(
+            f"{path}: no answer to round(s) {', '.join(missing)} (expected 5 'Round N Answer:' blocks)"
+        )
     return _AgentClass(rounds, path)
 
 
@@ -112,7 +128,6 @@ def import_skeletonagent(source: str | Path, target: Target) -> Imported:
     return out
 
 
-
 def import_purls(source: str | Path, target: Target) -> Imported:
     """PURLS's GPT-3 table (`gpt3_desc.xlsx`; the sheet follows the data set).
 
@@ -173,7 +188,6 @@ def import_purls(source: str | Path, target: Target) -> Imported:
     return out
 
 
-
 GAP_PARTS = ("head", "hand", "arm", "hip", "leg", "foot")
 
 
@@ -193,8 +207,10 @@ def import_gap(source: str | Path, target: Target) -> Imported:
             continue
         fields = [f.strip() for f in ln.split(";")]
         if len(fields) != 7 or not all(fields[1:]):
-            raise ImportSourceError(f"{path}, line {no}: expected 'name;head ...;hand ...;arm ...;hip ...;leg ...;"
-                                    f"foot ...' (7 non-empty fields), got {len(fields)} field(s)")
+            raise ImportSourceError(
+                f"{path}, line {no}: expected 'name;head ...;hand ...;arm ...;hip ...;leg ...;"
+                f"foot ...' (7 non-empty fields), got {len(fields)} field(s)"
+            )
         records.append(_Row(fields[0], dict(zip(GAP_PARTS, fields[1:]))))
     out = Imported([])
     for cid, name, row in _select(records, target, str(path)):
@@ -207,7 +223,6 @@ def import_gap(source: str | Path, target: Target) -> Imported:
         out.classes.append(ClassDescription(cid, name, glob, keys, _from_part_lines("gap", lines_)))
         out.origin["part"] += len(NTU_JOINTS)
     return out
-
 
 
 _QUOTED_RE = re.compile(r'^\s*["\u201c]([^"\u201d]+)["\u201d]')

@@ -14,16 +14,22 @@ from ...data.layout import NTU_JOINTS
 from ...errors import ImportSourceError
 from ..schema import ClassDescription
 
-
-
 #: Body part -> NTU joints. A partition of the 25 joints: every joint belongs to one part.
 BODY_PART_JOINTS: dict[str, tuple[str, ...]] = {
     "head": ("head", "neck"),
     "torso": ("spine at shoulders", "middle of spine"),
     "hip": ("base of spine", "left hip", "right hip"),
     "arm": ("left shoulder", "left elbow", "right shoulder", "right elbow"),
-    "hand": ("left wrist", "left hand", "tip of left hand", "left thumb",
-             "right wrist", "right hand", "tip of right hand", "right thumb"),
+    "hand": (
+        "left wrist",
+        "left hand",
+        "tip of left hand",
+        "left thumb",
+        "right wrist",
+        "right hand",
+        "tip of right hand",
+        "right thumb",
+    ),
     "leg": ("left knee", "right knee"),
     "foot": ("left ankle", "left foot", "right ankle", "right foot"),
 }
@@ -32,18 +38,45 @@ BODY_PART_JOINTS: dict[str, tuple[str, ...]] = {
 #: SkeletonAgent and GAP have no torso line: the spine joints take the hip line. PURLS's
 #: Hands line covers hands and arms, Torso the spine and hips, Legs the legs and feet.
 FORMAT_PARTS: dict[str, dict[str, tuple[str, ...]]] = {
-    "skeletonagent": {"head": ("head",), "hand": ("hand",), "arm": ("arm",), "hip": ("hip", "torso"),
-                      "leg": ("leg",), "foot": ("foot",)},
-    "gap": {"head": ("head",), "hand": ("hand",), "arm": ("arm",), "hip": ("hip", "torso"),
-            "leg": ("leg",), "foot": ("foot",)},
+    "skeletonagent": {
+        "head": ("head",),
+        "hand": ("hand",),
+        "arm": ("arm",),
+        "hip": ("hip", "torso"),
+        "leg": ("leg",),
+        "foot": ("foot",),
+    },
+    "gap": {
+        "head": ("head",),
+        "hand": ("hand",),
+        "arm": ("arm",),
+        "hip": ("hip", "torso"),
+        "leg": ("leg",),
+        "foot": ("foot",),
+    },
     "purls": {"head": ("head",), "hands": ("hand", "arm"), "torso": ("torso", "hip"), "legs": ("leg", "foot")},
 }
 
 #: Words that name a body part (singular and plural forms matched), for `smie` key joints
 #: and for telling whether a GAP line names its part.
 PART_WORDS: dict[str, tuple[str, ...]] = {
-    "head": ("head", "face", "mouth", "lip", "nose", "eye", "ear", "neck", "chin", "forehead", "cheek", "jaw",
-             "teeth", "tooth", "hair"),
+    "head": (
+        "head",
+        "face",
+        "mouth",
+        "lip",
+        "nose",
+        "eye",
+        "ear",
+        "neck",
+        "chin",
+        "forehead",
+        "cheek",
+        "jaw",
+        "teeth",
+        "tooth",
+        "hair",
+    ),
     "torso": ("chest", "torso", "trunk", "spine", "upper body"),
     "hip": ("hip", "waist", "pelvis", "buttock", "butt"),
     "arm": ("arm", "elbow", "shoulder", "forearm"),
@@ -59,22 +92,37 @@ STILL_RE = re.compile(
     r"\b(?:still|stationary|motionless|static|steady|stable|unmoving|immobile|idle|planted|grounded|at rest|"
     r"no (?:significant |noticeable |real )?(?:movement|motion)|minimal (?:movement|motion)|"
     r"(?:does|do|did|will)(?: not|n't) move|won't move|not (?:involved|moving|used)|(?:is|are) flat on the)\b",
-    re.I)
+    re.I,
+)
 STILL_START_RE = re.compile(
     r"^\W*(?:(?:the|his|her|their|a|both|man's|person's)\s+)*(?:\w+\s+)?(?:is\s+|are\s+)?"
     r"(?:mostly\s+|largely\s+|just\s+)?"
-    r"(?:(?:remain|stay|keep|maintain|support|rest|stand)(?:s|ed|ing)?|provid(?:e|es|ed|ing)|be)\b", re.I)
+    r"(?:(?:remain|stay|keep|maintain|support|rest|stand)(?:s|ed|ing)?|provid(?:e|es|ed|ing)|be)\b",
+    re.I,
+)
 
 #: What is known about each format's publisher (from the data folder's SOURCE.md).
 SOURCES: dict[str, dict[str, str]] = {
-    "skeletonagent": {"project": "SkeletonAgent (firework8/SkeletonAgent @ 2440fda2c502ef07253e679e81b59468d912eda8)",
-                      "llm": "GPT-4o", "licence": "MIT, Copyright (c) 2025 Hongda Liu"},
-    "purls": {"project": "PURLS (azzh1/PURLS @ 7198fe74ac114b37dd93d57a6946034d24ac1aff)",
-              "llm": "GPT-3", "licence": "BSD-3-Clause, Copyright (c) 2024, Anqi Zhu"},
-    "gap": {"project": "GAP (MartinXM/GAP @ ca17b54267859a8c65a2b252872ba3853c010e19)",
-            "llm": "an OpenAI model (files *_openai_t01)", "licence": "Apache-2.0"},
-    "smie": {"project": "SMIE (YujieOuO/SMIE @ fa41f1d218621ab220c1b2186b513c0bcdee88c6)",
-             "llm": "ChatGPT", "licence": "MIT, Copyright (c) 2023 Yujie Zhou"},
+    "skeletonagent": {
+        "project": "SkeletonAgent (firework8/SkeletonAgent @ 2440fda2c502ef07253e679e81b59468d912eda8)",
+        "llm": "GPT-4o",
+        "licence": "MIT, Copyright (c) 2025 Hongda Liu",
+    },
+    "purls": {
+        "project": "PURLS (azzh1/PURLS @ 7198fe74ac114b37dd93d57a6946034d24ac1aff)",
+        "llm": "GPT-3",
+        "licence": "BSD-3-Clause, Copyright (c) 2024, Anqi Zhu",
+    },
+    "gap": {
+        "project": "GAP (MartinXM/GAP @ ca17b54267859a8c65a2b252872ba3853c010e19)",
+        "llm": "an OpenAI model (files *_openai_t01)",
+        "licence": "Apache-2.0",
+    },
+    "smie": {
+        "project": "SMIE (YujieOuO/SMIE @ fa41f1d218621ab220c1b2186b513c0bcdee88c6)",
+        "llm": "ChatGPT",
+        "licence": "MIT, Copyright (c) 2023 Yujie Zhou",
+    },
 }
 
 #: PURLS sheet of each data set.
@@ -84,8 +132,10 @@ PURLS_PHASES = ("Start", "Middle", "End")
 
 DATASETS = ("ntu120", "ntu60", "utdmhad", "pkummd2")
 
-_SIDE_NOUNS = {"upper": ("hand", "finger", "wrist", "palm", "thumb", "fist", "arm", "forearm", "elbow", "shoulder"),
-               "lower": ("leg", "knee", "thigh", "foot", "feet", "ankle", "toe", "heel")}
+_SIDE_NOUNS = {
+    "upper": ("hand", "finger", "wrist", "palm", "thumb", "fist", "arm", "forearm", "elbow", "shoulder"),
+    "lower": ("leg", "knee", "thigh", "foot", "feet", "ankle", "toe", "heel"),
+}
 _LIMB = {"hand": "upper", "arm": "upper", "leg": "lower", "foot": "lower"}
 
 
@@ -95,17 +145,24 @@ def _words_re(words: Sequence[str]) -> re.Pattern:
 
 
 _PART_RE = {p: _words_re(w) for p, w in PART_WORDS.items()}
-_SIDE_RE = {limb: re.compile(rf"\b(left|right)\s+(?:\w+\s+)?(?:{'|'.join(nouns)})(?:s|es)?\b", re.I)
-            for limb, nouns in _SIDE_NOUNS.items()}
-_BOTH_RE = {limb: re.compile(rf"\b(?:both|two|either|left and right|right and left|left or right)\s+(?:\w+\s+)?"
-                             rf"(?:{'|'.join(nouns)})(?:s|es)?\b", re.I)
-            for limb, nouns in _SIDE_NOUNS.items()}
-
+_SIDE_RE = {
+    limb: re.compile(rf"\b(left|right)\s+(?:\w+\s+)?(?:{'|'.join(nouns)})(?:s|es)?\b", re.I)
+    for limb, nouns in _SIDE_NOUNS.items()
+}
+_BOTH_RE = {
+    limb: re.compile(
+        rf"\b(?:both|two|either|left and right|right and left|left or right)\s+(?:\w+\s+)?"
+        rf"(?:{'|'.join(nouns)})(?:s|es)?\b",
+        re.I,
+    )
+    for limb, nouns in _SIDE_NOUNS.items()
+}
 
 
 @dataclass
 class Target:
     """The data set the text is imported for: its name, size and class names."""
+
     dataset: str
     count: int
     names: list[str] | None  # None: take the names found in the source (PKU-MMD without --classes-file)
@@ -115,6 +172,7 @@ class Target:
 @dataclass
 class _Row:
     """One class of a source: the name it gives (may be empty) and its texts."""
+
     name: str
     cells: dict
 
@@ -123,6 +181,7 @@ class _Row:
 class Imported:
     """Converted classes, and where each joint sentence came from ("joint": its own
     sentence, "part": its body part's line, "class": the class sentence)."""
+
     classes: list[ClassDescription]
     origin: Counter = field(default_factory=Counter)
     extra: dict = field(default_factory=dict)  # more `source` fields (e.g. the PURLS sheet)
