@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from typing import Callable
 
 LIGHTNING_COMMANDS = {
@@ -115,9 +116,10 @@ def main(argv: list[str] | None = None) -> None:
         print(_usage())
         return
     if argv[0] in LIGHTNING_COMMANDS:
+        started = time.monotonic()  # before torch and Lightning load: a record's wall time is the whole command's
         from .train import run_lightning_cli
 
-        run_lightning_cli(argv)
+        run_lightning_cli(argv, started=started)
         return
     if argv[0] not in TOOLS:
         print(f"unknown command {argv[0]!r}\n\n{_usage()}", file=sys.stderr)

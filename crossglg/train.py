@@ -110,8 +110,11 @@ class CrossGLGCLI(LightningCLI):
     (`trainer.default_root_dir`) after `fit`, `result_test.json` after `test` and
     `result_validate.json` after a standalone `validate`."""
 
+    command_started: float | None = None  # set by run_lightning_cli
+
     def __init__(self, *args, **kwargs):
-        self.started = time.monotonic()  # LightningCLI runs the subcommand inside __init__
+        # LightningCLI runs the subcommand inside __init__; the command may have started earlier
+        self.started = self.command_started or time.monotonic()
         super().__init__(*args, **kwargs)
 
     def after_fit(self) -> None:
@@ -243,10 +246,14 @@ def check_config_files(argv: list[str]) -> None:
             raise SystemExit(f"error: {path}: no such config file")
 
 
-def run_lightning_cli(argv: list[str], run: bool = True) -> CrossGLGCLI:
+def run_lightning_cli(argv: list[str], run: bool = True, started: float | None = None) -> CrossGLGCLI:
     """LightningCLI on `argv` (`["fit", "--config", ...]`); with `run=False`, `argv` has no
-    sub-command and the CLI only builds the model, data and trainer."""
+    sub-command and the CLI only builds the model, data and trainer. `started`: the
+    `time.monotonic()` the command started at (default: now), from which a record's
+    `wall_s` counts."""
     import warnings
+
+    CrossGLGCLI.command_started = started
 
     check_config_files(argv)
     quiet()

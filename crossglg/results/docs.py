@@ -59,8 +59,9 @@ def demo_block(records: Path, sweep: str) -> str:
     lines = ["```", *record_lines(rec.data), "```", ""]
     if took is not None:
         lines.append(
-            f"The run shown took {took / 60:.1f} min ({machine.get('device', 'cpu')}, "
-            f"{machine.get('threads', '?')} threads; recorded in `{rec.path.relative_to(records.parent)}`)."
+            f"The run shown took {took / 60:.1f} min from the command's start to its result, data generation "
+            f"included ({machine.get('device', 'cpu')}, {machine.get('threads', '?')} threads; recorded in "
+            f"`{rec.path.relative_to(records.parent)}`)."
         )
     return "\n".join(lines) + "\n"
 
