@@ -99,7 +99,7 @@ def render(text: str, records: Path, where: str = "") -> str:
         i += 1
         m = START.fullmatch(line.strip())
         if m is None:
-            if "<!-- crossglg:" in line and line.strip() != END:
+            if line.strip().startswith("<!-- crossglg:") and line.strip() != END:
                 raise DocsError(f"{where}:{i}: not a generated-block marker on a line of its own: {line.strip()}")
             continue
         start = i
