@@ -60,7 +60,7 @@ class OneShotEvaluation(L.Callback):
     def __init__(self, settings: EvaluationConfig | None = None):
         s = settings or EvaluationConfig()
         self.exemplar_draws, self.episodes, self.n_way, self.k_shot = s.exemplar_draws, s.episodes, s.n_way, s.k_shot
-        self.calibration_at_test, self.leak_probe, self.plots = s.calibration_at_test, s.leak_probe, s.plots
+        self.calibration_at_test, self.leak_probe = s.calibration_at_test, s.leak_probe
         self._rows: list[dict] = []
         self._mask_key, self._mask = None, None  # the key-joint mask, read once per data module
 

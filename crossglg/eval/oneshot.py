@@ -53,7 +53,12 @@ class OneShotResult:
     step: int | None = None  # the optimiser steps the evaluated weights had taken
 
     def line(self) -> str:
-        return f"one-shot top-1: {self.top1:.3f} ({self.num_queries} queries, {self.num_classes} novel classes)"
+        return oneshot_line(self.top1, self.num_queries, self.num_classes)
+
+
+def oneshot_line(top1: float, queries: int, classes: int) -> str:
+    """The one-shot result line, of an evaluation or of a run record."""
+    return f"one-shot top-1: {top1:.3f} ({queries} queries, {classes} novel classes)"
 
 
 def evaluate_oneshot(features: torch.Tensor, targets: torch.Tensor, exemplar: torch.Tensor) -> OneShotResult:

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from ..io import atomic_save_npy, atomic_write_text
-from .oneshot import OneShotResult, cosine, exemplars_by_class
+from .oneshot import OneShotResult, cosine, exemplars_by_class, oneshot_line
 
 
 def summary(stage: str, res: OneShotResult, exemplar_draws: int) -> dict:
@@ -101,8 +101,7 @@ def record_lines(r: dict) -> list[str]:
             f"floor (raw coordinates, no learning): {r['floor']:.3f}"
             + (f", exemplar-averaged {r['floor_exemplar_avg']:.3f}" if r.get("floor_exemplar_avg") else "")
         )
-    head = f"one-shot top-1: {r['top1']:.3f} ({r['queries']} queries, {r['classes']} novel classes)"
-    return [head] + [f"  {e}" for e in extra]
+    return [oneshot_line(r["top1"], r["queries"], r["classes"])] + [f"  {e}" for e in extra]
 
 
 def print_result(res: OneShotResult, exemplar_draws: int) -> None:

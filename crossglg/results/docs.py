@@ -53,7 +53,7 @@ def demo_block(records: Path, sweep: str) -> str:
     from ..eval.report import record_lines
     from .records import load_sweep
 
-    (rec,) = load_sweep(records / sweep)[:1]
+    rec = load_sweep(records / sweep)[0]
     machine = rec.get("machine") or {}
     took = rec.get("wall_s")
     lines = ["```", *record_lines(rec.data), "```", ""]

@@ -21,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..eval.stats import paired_difference
-from .records import Record, RecordError, Seed, method_of, seed_label, seed_of
+from .records import Record, RecordError, Seed, load_sweep, method_of, seed_label, seed_of
 
 #: Top-1 % from the paper (InfoGCN base encoder): benchmark -> method -> aux classes -> value.
 PAPER = {
@@ -263,8 +263,6 @@ def benchmark_tables(records: list[Record], heading: str = "###") -> tuple[str, 
 
 def all_records(root: str | Path) -> list[Record]:
     """Every record under `root` (`<root>/<sweep>/*.json`)."""
-    from .records import load_sweep
-
     return [
         r
         for folder in sorted(p for p in Path(root).iterdir() if p.is_dir() and any(p.glob("*.json")))
