@@ -6,6 +6,7 @@ from __future__ import annotations
 import lightning as L
 
 from .eval import evaluation
+from .schedule import ramp
 
 
 class Distillation(L.Callback):
@@ -18,10 +19,9 @@ class Distillation(L.Callback):
         self.max_weight, self.start_epoch, self.warmup_epochs = max_weight, start_epoch, warmup_epochs
 
     def weight_at(self, epoch: int) -> float:
-        if epoch < self.start_epoch:
-            return 0.0
-        ramp = (epoch - self.start_epoch + 1) / max(1, self.warmup_epochs)
-        return self.max_weight * min(1.0, ramp)
+        """The weight during 0-based `epoch`: as at that epoch's end (a warm-up of `w`
+        epochs reaches `max_weight` in the last of them)."""
+        return self.max_weight * ramp(epoch + 1, self.start_epoch, max(1, self.warmup_epochs))
 
     def on_fit_start(self, trainer, pl_module) -> None:
         if pl_module.net.interaction is None:

@@ -85,16 +85,14 @@ def model_info_arguments(m) -> None:
 
 
 def model_info(args) -> int:
-    from .data.datamodule import SkeletonDataModule
     from .models.info import model_info as measure
-    from .train import resolve_config
+    from .train import network_args, resolve_config
 
     cfg = resolve_config([x for path in args.config for x in ("--config", path)] + list(args.overrides))
-    margs = {k: v for k, v in (cfg.get("model") or {}).items() if not k.startswith("_")}
     data = cfg.get("data") or {}
-    # the classifier's outputs as `fit` links them (data.num_aux_classes): from the protocol,
-    # or, where the protocol takes every class present (PKU-MMD II), from the prepared data
-    margs["num_classes"] = args.num_classes or SkeletonDataModule(**data).num_aux_classes
+    margs = network_args(cfg)
+    if args.num_classes is not None:
+        margs["num_classes"] = args.num_classes
     if args.text_dim is not None:
         margs["text_dim"] = args.text_dim
     info = measure(margs, data.get("window", 64), data.get("persons", 2))

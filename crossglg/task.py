@@ -17,6 +17,7 @@ from .eval.evaluation import OneShotEvaluation
 from .eval.oneshot import OneShotResult
 from .models.checkpoint import CHECKPOINT_VERSION, read_checkpoint
 from .models.network import CrossGLGNet
+from .schedule import ramp
 from .settings import (
     GROUPS,
     ClassifierConfig,
@@ -111,16 +112,15 @@ class CrossGLGTask(L.LightningModule):
     def jid_mix_at(self, progress: float) -> float:
         """The JID re-weighting's share after `progress` epochs (fractional):
         `progress / guidance.jid_ramp_epochs`, at most 1; 1 without a ramp."""
-        ramp = self.net.guidance.jid_ramp_epochs
-        return 1.0 if ramp <= 0 else min(1.0, progress / ramp)
+        return ramp(progress, 0.0, self.net.guidance.jid_ramp_epochs)
 
     def on_fit_start(self) -> None:
         if self.trainer.ckpt_path is None:  # a fresh fit: nothing of a checkpoint loaded before carries over
             self.curve, self._resume_rng = [], None
-        ramp, last = self.net.guidance.jid_ramp_epochs, self.trainer.max_epochs
-        if self.net.jid is not None and ramp > 0 and last is not None and last >= 0 and ramp > last - 1:
+        length, last = self.net.guidance.jid_ramp_epochs, self.trainer.max_epochs
+        if self.net.jid is not None and length > 0 and last is not None and last >= 0 and length > last - 1:
             raise ValueError(
-                f"model.guidance.jid_ramp_epochs={ramp} must end by the last epoch's start "
+                f"model.guidance.jid_ramp_epochs={length} must end by the last epoch's start "
                 f"(at most trainer.max_epochs - 1 = {last - 1}), so the saved network re-weights fully"
             )
 
@@ -156,7 +156,7 @@ class CrossGLGTask(L.LightningModule):
 
         def factor(epoch: int) -> float:
             if epoch < h.warmup_epochs:
-                return (epoch + 1) / h.warmup_epochs
+                return ramp(epoch + 1, 0, h.warmup_epochs)
             return h.gamma ** sum(epoch >= m for m in h.milestones)
 
         sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)

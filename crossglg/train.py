@@ -155,6 +155,15 @@ class CrossGLGCLI(LightningCLI):
         if self.model.evaluation.plots:
             write_plots(res, root, suffix, self.trainer.loggers, stage)
 
+    def instantiate_classes(self) -> None:
+        super().instantiate_classes()
+        for lg in self.trainer.loggers:
+            # Lightning hands wandb `anonymous=None`, which wandb >= 0.19 warns about on every
+            # run though it means "not set": leave it out (wandb reads it nowhere else)
+            init = getattr(lg, "_wandb_init", None)
+            if isinstance(init, dict) and init.get("anonymous") is None:
+                init.pop("anonymous", None)
+
     def add_arguments_to_parser(self, parser) -> None:
         parser.link_arguments("data.num_aux_classes", "model.num_classes", apply_on="instantiate")
         parser.link_arguments("data.text_encoder", "model.text_dim", compute_fn=encoder_dimension, apply_on="parse")
@@ -292,18 +301,24 @@ def resolve_config(argv: list[str]) -> dict:
     import torch
 
     states = random.getstate(), np.random.get_state(), torch.random.get_rng_state(), os.environ.get("PL_GLOBAL_SEED")
-    with warnings.catch_warnings():  # parsing only: the global random state is left as it was
-        warnings.filterwarnings("ignore", message=".*args parameter is intended")
-        cli = _ParseOnly(
-            CrossGLGTask,
-            SkeletonDataModule,
-            args=argv,
-            run=False,
-            seed_everything_default=0,
-            parser_class=ArgumentParser,
-            save_config_callback=None,
-            trainer_defaults=TRAINER_DEFAULTS,
-        )
+    seed_log = logging.getLogger("lightning.fabric.utilities.seed")
+    level = seed_log.level
+    seed_log.setLevel(logging.WARNING)  # parsing seeds nothing the user needs to hear of
+    try:
+        with warnings.catch_warnings():  # parsing only: the global random state is left as it was
+            warnings.filterwarnings("ignore", message=".*args parameter is intended")
+            cli = _ParseOnly(
+                CrossGLGTask,
+                SkeletonDataModule,
+                args=argv,
+                run=False,
+                seed_everything_default=0,
+                parser_class=ArgumentParser,
+                save_config_callback=None,
+                trainer_defaults=TRAINER_DEFAULTS,
+            )
+    finally:
+        seed_log.setLevel(level)
     random.setstate(states[0])
     np.random.set_state(states[1])
     torch.random.set_rng_state(states[2])
@@ -312,3 +327,21 @@ def resolve_config(argv: list[str]) -> dict:
     else:
         os.environ["PL_GLOBAL_SEED"] = states[3]
     return cli.config.as_dict()
+
+
+def network_args(cfg: dict) -> dict:
+    """The arguments of the network a resolved config (`resolve_config`) trains, sized as
+    `fit` links them: `num_classes` from the data's auxiliary classes (from the protocol,
+    or the prepared data where the protocol takes every class present), `text_dim` from the
+    text encoder, `persons` from the data; with the groups `encoder`, `guidance`,
+    `classifier`. `CrossGLGNet(**network_args(cfg))` is the network, untrained."""
+    from .models.checkpoint import NETWORK_KEYS
+
+    data = cfg.get("data") or {}
+    args = {k: v for k, v in (cfg.get("model") or {}).items() if k in NETWORK_KEYS}
+    args.update(
+        num_classes=SkeletonDataModule(**data).num_aux_classes,
+        text_dim=encoder_dimension(data.get("text_encoder")),
+        persons=data.get("persons", 2),
+    )
+    return args

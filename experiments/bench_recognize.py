@@ -4,7 +4,8 @@
     python experiments/bench_recognize.py [--ckpt CKPT] [--sizes 100 1000 10000] [--out results/bench_recognize.json]
 
 Without `--ckpt` it times a UTD-MHAD-sized InfoGCN-lite model (widths 32..128,
-T=32, one person) with random weights: speed and memory do not depend on training.
+T=32, one person) trained for one step by `fit`: speed and memory do not depend on
+training.
 The recordings are `.npy` arrays `(T, 25, 3)` (the `array` layout) of 40-80 frames
 written once to a temporary folder; one of them is enrolled first.
 """
@@ -22,34 +23,16 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def make_checkpoint(path: Path) -> Path:
-    import torch
-
-    from crossglg.models.checkpoint import CHECKPOINT_VERSION
-    from crossglg.settings import EncoderConfig, GuidanceConfig
-    from crossglg.task import CrossGLGTask
-
-    torch.manual_seed(0)
-    task = CrossGLGTask(
-        num_classes=18,
-        text_dim=384,
-        persons=1,
-        guidance=GuidanceConfig(jid_hidden=64),
-        encoder=EncoderConfig("infogcn_lite", {"widths": [32, 32, 32, 64, 64, 64, 128, 128, 128]}),
-    )
-    torch.save(
-        {
-            "state_dict": task.state_dict(),
-            "hyper_parameters": dict(task.hparams),
-            "crossglg_version": CHECKPOINT_VERSION,
-            "datamodule_hyper_parameters": {"window": 32, "persons": 1, "stream": "joint"},
-        },
-        path,
-    )
-    return path
+def make_checkpoint(folder: Path) -> Path:
+    """A UTD-MHAD-sized checkpoint written by a real one-step `fit` on the built-in set
+    (one person, T=32, the demo's InfoGCN-lite): the file `recognize` reads is what
+    training writes."""
+    cmd = [sys.executable, "-m", "crossglg", "fit", "--config", "configs/demo.yaml", "--data.persons", "1"]
+    cmd += ["--trainer.max_steps", "1", "--trainer.logger", "false", "--model.evaluation.episodes", "1"]
+    cmd += ["--trainer.default_root_dir", str(folder)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return folder / "checkpoints" / "last.ckpt"
 
 
 def make_recordings(folder: Path, n: int) -> None:
@@ -98,7 +81,7 @@ def main() -> None:
         print(json.dumps(measure(ckpt, gallery, folder, int(n))))
         return
     tmp = Path(tempfile.mkdtemp(prefix="bench-recognize-"))
-    ckpt = a.ckpt or str(make_checkpoint(tmp / "model.ckpt"))
+    ckpt = a.ckpt or str(make_checkpoint(tmp / "run"))
     make_recordings(tmp / "recordings", max(a.sizes))
     gallery = tmp / "gallery.json"
     subprocess.run(

@@ -17,17 +17,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from crossglg.data.datamodule import SkeletonDataModule  # noqa: E402
-from crossglg.models.checkpoint import NETWORK_KEYS, load_inference_model  # noqa: E402
-from crossglg.models.network import CrossGLGNet  # noqa: E402
-from crossglg.text.embeddings import encoder_dimension  # noqa: E402
-from crossglg.train import resolve_config  # noqa: E402
+from crossglg.data.datamodule import SkeletonDataModule
+from crossglg.models.checkpoint import load_inference_model
+from crossglg.models.network import CrossGLGNet
+from crossglg.train import network_args, resolve_config
 
 
 def weight_stats(net: CrossGLGNet, batches: list[torch.Tensor]) -> dict[str, float]:
@@ -60,10 +57,7 @@ def main() -> None:
         n += len(batches[-1])
         if n >= a.samples:
             break
-    model = {k: v for k, v in cfg["model"].items() if k in NETWORK_KEYS}
-    model.update(
-        num_classes=dm.num_aux_classes, text_dim=encoder_dimension(data["text_encoder"]), persons=data["persons"]
-    )
+    model = network_args(cfg)
     untrained, trained = [], []
     for seed in range(a.seeds):
         torch.manual_seed(seed)

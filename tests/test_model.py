@@ -14,10 +14,13 @@ from helpers import TINY, tiny_net, tiny_text
 def test_encoder_shapes_and_hook(name):
     enc = build_encoder(name, **TINY)
     x = torch.randn(3, 3, 16, 25, 2)
+    shapes = []
+    for block in enc.blocks:
+        block.register_forward_hook(lambda mod, args, out: shapes.append(tuple(out.shape)))
     out = enc(x)
     assert out.pooled.shape == (3, 16) and out.joint_tokens.shape == (3, 25, 16) and out.k_out is None
-    assert [f.shape[1] for f in out.block_features] == TINY["widths"]
-    assert out.block_features[-1].shape == (6, 16, 4, 25)  # persons folded, two temporal strides
+    assert [s[1] for s in shapes] == TINY["widths"]
+    assert shapes[-1] == (6, 16, 4, 25)  # persons folded, two temporal strides
     jid = JointImportance(16, 8)
     out = enc(x, jid=jid, jid_after=5)
     assert out.k_out.shape == (3, 25) and torch.allclose(out.k_out.sum(1), torch.ones(3))
@@ -96,3 +99,11 @@ def test_distillation_schedule():
 
     d = Distillation(max_weight=2.0, start_epoch=2, warmup_epochs=4)
     assert [d.weight_at(e) for e in range(7)] == [0, 0, 0.5, 1.0, 1.5, 2.0, 2.0]
+    assert [Distillation(1.0, 1, 0).weight_at(e) for e in range(3)] == [0, 1.0, 1.0]  # no warm-up: a step
+
+
+def test_one_ramp_for_every_schedule():
+    from crossglg.schedule import ramp
+
+    assert [ramp(p, 1.0, 2.0) for p in (0.0, 0.99, 1.0, 1.5, 2.0, 3.0, 9.0)] == [0, 0, 0, 0.25, 0.5, 1.0, 1.0]
+    assert ramp(0.0) == ramp(0.0, 0.0, -1.0) == 1.0  # no length: 1 from the start

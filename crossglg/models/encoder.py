@@ -29,7 +29,6 @@ from torch import nn
 @dataclass
 class EncoderOutput:
     pooled: torch.Tensor  # (N, C_last) mean over time, joints and persons
-    block_features: list[torch.Tensor]  # per block (N * M, C_b, T_b, V)
     joint_tokens: torch.Tensor  # (N, V, C_last) last block, mean over time and persons
     k_out: torch.Tensor | None  # (N, V) JID importance, when a JID was given
 
@@ -66,16 +65,15 @@ class SkeletonEncoder(nn.Module):
         `GuidanceConfig.jid_ramp_epochs`; 0 leaves the blocks unweighted)."""
         n, _, _, v, m = x.shape
         h = self.embed_input(x)
-        feats, k_out, weight = [], None, None
+        k_out, weight = None, None
         for i, block in enumerate(self.blocks, 1):
             h = block(h, joint_weight=weight)
-            feats.append(h)
             if jid is not None and i == jid_after:
                 k_out = jid(joint_tokens(h, m))
                 w = v * k_out if jid_mix == 1.0 else 1.0 + jid_mix * (v * k_out - 1.0)
                 weight = torch.repeat_interleave(w, m, dim=0)
         pooled = reduce(h, "(n m) c t v -> n c", "mean", m=m)
-        return EncoderOutput(pooled, feats, joint_tokens(h, m), k_out)
+        return EncoderOutput(pooled, joint_tokens(h, m), k_out)
 
 
 ENCODERS = {
