@@ -6,7 +6,7 @@ SWEEP = $(PYTHON) -m crossglg sweep
 
 .PHONY: install test lint demo demo-record bench-data bench reproduce reproduce-smoke tables tables-check \
 	utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-infogcn-sources utdmhad-val utdmhad-val-length \
-	utdmhad-val-data-order utdmhad-length ablation-utdmhad composed
+	utdmhad-val-data-order utdmhad-length ablation-utdmhad composed rehearsal reproduce-plan utdmhad-val-strongest utdmhad-strongest
 
 install:
 	@if [ "$(PYTHON)" = "$(VENV)/bin/python" ] && [ ! -x "$(PYTHON)" ]; then python3 -m venv $(VENV); fi
@@ -27,8 +27,11 @@ demo-record:
 	$(SWEEP) experiments/sweeps/demo.yaml
 	$(PYTHON) -m crossglg tables
 
+# prepare, the stand-in's direct cache (full NTU-120 size), the training loader and the time to the
+# first batch, on this CPU (about 7 minutes on 2 cores; 6 GB of scratch space). BENCH_DATA_ARGS=--record
+# also writes results/bench_data/<date>.json; see the script's docstring for the sizes.
 bench-data:
-	$(PYTHON) experiments/bench_data.py
+	$(PYTHON) experiments/bench_data.py $(BENCH_DATA_ARGS)
 
 bench:
 	$(PYTHON) experiments/bench.py
@@ -71,6 +74,15 @@ utdmhad-val-length:
 utdmhad-val-data-order:
 	$(SWEEP) experiments/sweeps/utdmhad_val_data_order.yaml
 
+# The strongest text-free model: chosen on the validation split (encoder, objective), then
+# the chosen setting, plain against CrossGLG, on the test protocol (10 seeds paired).
+utdmhad-val-strongest:
+	$(SWEEP) experiments/sweeps/utdmhad_val_strongest.yaml
+
+utdmhad-strongest:
+	$(SWEEP) experiments/sweeps/utdmhad_strongest.yaml
+	$(PYTHON) -m crossglg tables
+
 utdmhad-length:
 	$(SWEEP) experiments/sweeps/utdmhad_length.yaml
 
@@ -84,12 +96,41 @@ composed:
 DATA ?= data
 SWEEPS ?= ntu120_oneshot ntu60_oneshot pkummd2_oneshot ntu120_distill
 
-# The paper's tables: every sweep, then ours beside the paper's (printed, and results/benchmarks.csv).
-reproduce:
-	for s in $(SWEEPS); do $(SWEEP) experiments/sweeps/$$s.yaml -- --data.data_dir=$(DATA) || exit 1; done
+# Runs at once: PARALLEL per GPU over GPUS GPUs (GPUS=0: PARALLEL CPU runs, cores shared).
+GPUS ?= 0
+PARALLEL ?= 1
+# More options of the plan, e.g. PLAN_ARGS=--no-calibrate (count steps, time none), --calibrate-steps 2.
+PLAN_ARGS ?=
+SWEEP_SLOTS = --gpus $(GPUS) --parallel $(PARALLEL)
+
+# The paper's tables: the plan and its cost measured on this machine first (every run, the
+# finished ones, device-hours and wall time), every sweep, then ours beside the paper's
+# (printed, and results/benchmarks.csv). `make reproduce DRY_RUN=1` (= `make reproduce-plan`)
+# prints the plan only.
+reproduce: reproduce-plan
+ifeq ($(DRY_RUN),)
+	for s in $(SWEEPS); do $(SWEEP) $(SWEEP_SLOTS) experiments/sweeps/$$s.yaml -- --data.data_dir=$(DATA) || exit 1; done
 	$(PYTHON) -m crossglg tables --benchmarks --csv results/benchmarks.csv
+endif
+
+reproduce-plan:
+	$(SWEEP) --dry-run $(SWEEP_SLOTS) $(PLAN_ARGS) $(foreach s,$(SWEEPS),experiments/sweeps/$(s).yaml) -- --data.data_dir=$(DATA)
 
 # The same path on the built-in data, into OUT (default runs/smoke): minutes, not days.
 reproduce-smoke:
 	$(SWEEP) --out $(or $(OUT),runs/smoke)/sweeps --records $(or $(OUT),runs/smoke)/records experiments/sweeps/smoke.yaml -- --data.data_dir=$(DATA)
 	$(PYTHON) -m crossglg tables --records $(or $(OUT),runs/smoke)/records --benchmarks --csv $(or $(OUT),runs/smoke)/benchmarks.csv
+
+# The NTU-120 path of `reproduce` end to end on a small generated stand-in of NTU RGB+D 120
+# (crossglg/data/ntu_standin.py), on the CPU in minutes, into REHEARSAL (default runs/rehearsal):
+# the stand-in's .skeleton files, `prepare ntu120`, a tiny grid at 20 and 100 auxiliary classes
+# (experiments/sweeps/ntu120_rehearsal.yaml), the tables. Accuracy on the stand-in means nothing.
+REHEARSAL ?= runs/rehearsal
+NTU120_MISSING ?= $(or $(CROSSGLG_SHARED_DATA),../shared/data)/ntu/NTU_RGBD120_samples_with_missing_skeletons.txt
+REHEARSAL_MISSING = $(if $(wildcard $(NTU120_MISSING)),$(NTU120_MISSING),none)
+
+rehearsal:
+	$(PYTHON) -m crossglg generate ntu120-standin --per-class 4 --workers 2 --missing-list $(REHEARSAL_MISSING) --out $(REHEARSAL)/raw
+	$(PYTHON) -m crossglg prepare ntu120 --raw-dir $(REHEARSAL)/raw --out $(REHEARSAL)/data/ntu120/cache --missing-list $(REHEARSAL_MISSING)
+	$(SWEEP) --out $(REHEARSAL)/sweeps --records $(REHEARSAL)/records experiments/sweeps/ntu120_rehearsal.yaml -- --data.data_dir=$(REHEARSAL)/data
+	$(PYTHON) -m crossglg tables --records $(REHEARSAL)/records --benchmarks --csv $(REHEARSAL)/benchmarks.csv

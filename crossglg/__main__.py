@@ -1,3 +1,5 @@
+"""`python -m crossglg`: the command line (`cli.main`)."""
+
 from .cli import main
 
 if __name__ == "__main__":

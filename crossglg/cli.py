@@ -22,12 +22,13 @@ LIGHTNING_COMMANDS = {
 #: tool's `(add_arguments(parser), run(args) -> exit code)`. Modules load only when used.
 TOOLS: dict[str, tuple[str, str]] = {
     "generate": (
-        "write a generated data set (builtin, composed) as NTU-format .skeleton files",
+        "write a generated data set (builtin, composed, ntu120-standin) as NTU-format .skeleton files",
         "crossglg.data.commands",
     ),
     "prepare": ("parse a data set's raw files once into a memory-mapped cache", "crossglg.data.commands"),
     "protocol": ("show a one-shot protocol, or check it against a cache", "crossglg.data.commands"),
     "floor": ("the no-learning floor: nearest exemplar by cosine on raw coordinates", "crossglg.eval.commands"),
+    "evaluate": ("one-shot evaluation of a checkpoint or a stream set (streams fused)", "crossglg.eval.commands"),
     "describe": (
         "LLM text descriptions of every class (Anthropic API; --show prints the shipped file)",
         "crossglg.text.commands",
@@ -38,7 +39,10 @@ TOOLS: dict[str, tuple[str, str]] = {
     "enroll": ("add a new action to a gallery from one or a few recordings", "crossglg.recognition_commands"),
     "recognize": ("recognise recordings against a gallery (no text needed)", "crossglg.recognition_commands"),
     "importance": ("plot which joints the JID weighs most for a recording", "crossglg.recognition_commands"),
-    "sweep": ("run a wandb sweep file's grid locally (resumable; one run per GPU)", "crossglg.sweep"),
+    "sweep": (
+        "run wandb sweep files' grids locally (resumable; several runs per GPU; --dry-run: the plan and its cost)",
+        "crossglg.sweep",
+    ),
     "tables": (
         "regenerate every table in README.md and docs/ from the committed run records",
         "crossglg.results.commands",
@@ -70,7 +74,7 @@ def model_info_arguments(m) -> None:
     m.description = (
         "Build the model of a config (without data) and count parameters and FLOPs at the config's "
         "window and persons (default: NTU settings T=64, V=25, M=2). Overrides as `fit` takes them "
-        "may follow, e.g. --data.aux_classes=20."
+        "may follow, e.g. --data.num_aux_classes=20."
     )
     m.add_argument(
         "--config",
@@ -95,7 +99,7 @@ def model_info(args) -> int:
         margs["num_classes"] = args.num_classes
     if args.text_dim is not None:
         margs["text_dim"] = args.text_dim
-    info = measure(margs, data.get("window", 64), data.get("persons", 2))
+    info = measure(margs, (data.get("transform") or {}).get("window", 64), data.get("persons", 2))
     if args.json:
         print(json.dumps(info))
     else:
@@ -130,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
         overrides = getattr(args, "takes_overrides", False) and all(
             a.startswith("--") and "." in a.split("=")[0] for a in extra if a.startswith("-")
         )
-        if extra and not overrides:  # only model-info takes config overrides (--data.aux_classes=20, ...)
+        if extra and not overrides:  # only model-info takes config overrides (--data.num_aux_classes=20, ...)
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         args.overrides = extra
         code = run(args)

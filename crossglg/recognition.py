@@ -11,8 +11,10 @@ skipped. In Python:
     rec.enroll("wave", [wave_array], layout="kinect1")     # (T, 20, 3) arrays, no files needed
     rec.recognize([unknown_array], layout="kinect1")       # [[("wave", 0.93), ...]]
 
-A gallery is a JSON file: the fingerprint of the model that embedded it, the
-embedding size, and per action its name, the recordings it was enrolled from and
+`ckpt` is a checkpoint or a stream set (a folder of checkpoints of several input
+streams that serve as one model, `models/stream_set.py`). A gallery is a JSON file: the
+fingerprint of the model that embedded it, the embedding size, the streams it holds, and
+per action its name, the recordings it was enrolled from and
 their embeddings (the action's prototype is their mean). It is written atomically
 and enrolling never drops existing entries.
 """
@@ -30,7 +32,6 @@ import numpy as np
 import torch
 
 from .data.recordings import EXTENSIONS, from_array, read_recording
-from .data.transforms import SampleTransform
 from .errors import GalleryError
 from .eval.oneshot import cosine
 from .io import atomic_write_text
@@ -50,16 +51,11 @@ def model_fingerprint(model) -> str:
 
 
 def load_model(ckpt: str | Path):
-    """The inference network and its evaluation transform (window, persons, stream
-    of the data it was trained on)."""
-    from .models.checkpoint import read_checkpoint
+    """The inference model of a checkpoint or a stream-set folder
+    (`models.stream_set.InferenceModel`)."""
+    from .models.stream_set import load_inference_model
 
-    checkpoint = read_checkpoint(ckpt)
-    model, dm = checkpoint.network(), checkpoint.data
-    transform = SampleTransform(
-        window=dm.get("window", 64), train=False, stream=dm.get("stream", "joint"), persons=dm.get("persons", 2)
-    )
-    return model, transform
+    return load_inference_model(ckpt)
 
 
 def expand_inputs(items: Iterable[str | Path]) -> list[Path]:
@@ -101,22 +97,21 @@ _LIBC = None
 
 
 def embed_batches(
-    model, transform, samples: Iterable[tuple[str, object]], layout: str | None = None, batch_size: int = 64
+    model, samples: Iterable[tuple[str, object]], layout: str | None = None, batch_size: int = 64
 ) -> Iterator[tuple[list[str], np.ndarray, list[tuple[str, str]]]]:
-    """Embed `(name, path or array)` pairs in batches: yields the names that were
-    embedded, their embeddings `(n, C)`, and `(name, problem)` for those skipped.
-    Only one batch of recordings is in memory at a time."""
+    """Embed `(name, path or array)` pairs in batches with `model` (an `InferenceModel`):
+    yields the names that were embedded, their embeddings `(n, D)`, and `(name, problem)`
+    for those skipped. Only one batch of recordings is in memory at a time."""
     names, xs, failed = [], [], []
 
     def flush():
-        with torch.no_grad():
-            emb = model.embed(torch.from_numpy(np.stack(xs))).numpy() if xs else np.zeros((0, 0), np.float32)
+        emb = model.embed(torch.from_numpy(np.stack(xs))).numpy() if xs else np.zeros((0, 0), np.float32)
         return names[:], emb, failed[:]
 
     for name, item in samples:
         try:
             raw = from_array(item, layout, where=name) if isinstance(item, np.ndarray) else read_recording(item, layout)
-            xs.append(transform(raw, None))
+            xs.append(model.prepare(raw))
             names.append(name)
         except (FileNotFoundError, ValueError) as e:  # SkeletonFormatError is a ValueError
             failed.append((name, str(e)))
@@ -129,14 +124,14 @@ def embed_batches(
 
 
 def embed_recordings(
-    model, transform, files: list[str | Path], layout: str | None = None, batch_size: int = 64, progress: bool = False
+    model, files: list[str | Path], layout: str | None = None, batch_size: int = 64, progress: bool = False
 ) -> tuple[list[str], np.ndarray, list[tuple[str, str]]]:
     """All of `files` embedded: (names embedded, `(n, C)`, skipped `(name, problem)`)."""
     from tqdm import tqdm
 
     names, embs, failed = [], [], []
     bar = tqdm(total=len(files), desc="embedding recordings", unit="file", disable=not progress)
-    for n, e, f in embed_batches(model, transform, ((str(p), p) for p in files), layout, batch_size):
+    for n, e, f in embed_batches(model, ((str(p), p) for p in files), layout, batch_size):
         names += n
         embs += [e] if len(n) else []
         failed += f
@@ -146,8 +141,9 @@ def embed_recordings(
 
 
 class Gallery:
-    def __init__(self, path: str | Path | None, fingerprint: str, dim: int):
+    def __init__(self, path: str | Path | None, fingerprint: str, dim: int, streams: list[str] | None = None):
         self.path, self.fingerprint, self.dim = (Path(path) if path else None), fingerprint, dim
+        self.streams = list(streams or ["joint"])
         self.actions: dict[str, dict] = {}
         if self.path is not None and self.path.exists():
             try:
@@ -157,9 +153,11 @@ class Gallery:
             if data.get("schema") != GALLERY_SCHEMA:
                 raise GalleryError(f"{self.path}: not a crossglg gallery (schema {data.get('schema')!r})")
             if data["model"] != fingerprint or data["dim"] != dim:
+                held = "+".join(data.get("streams", ["joint"]))
                 raise GalleryError(
                     f"{self.path} was built with another model (fingerprint {data['model']}, dim "
-                    f"{data['dim']}); this checkpoint is {fingerprint} (dim {dim}). Enroll into a new gallery."
+                    f"{data['dim']}, streams {held}); this model is {fingerprint} (dim {dim}, streams "
+                    f"{'+'.join(self.streams)}). Enroll into a new gallery."
                 )
             self.actions = data["actions"]
 
@@ -171,7 +169,15 @@ class Gallery:
     def save(self) -> None:
         atomic_write_text(
             self.path,
-            json.dumps({"schema": GALLERY_SCHEMA, "model": self.fingerprint, "dim": self.dim, "actions": self.actions}),
+            json.dumps(
+                {
+                    "schema": GALLERY_SCHEMA,
+                    "model": self.fingerprint,
+                    "dim": self.dim,
+                    "streams": self.streams,
+                    "actions": self.actions,
+                }
+            ),
         )
 
     def prototypes(self) -> tuple[list[str], torch.Tensor]:
@@ -199,14 +205,14 @@ class Recognizer:
     recognise arrays or files. `gallery=None` keeps the gallery in memory."""
 
     def __init__(self, ckpt: str | Path, gallery: str | Path | None = None):
-        self.model, self.transform = load_model(ckpt)
-        self.gallery = Gallery(gallery, model_fingerprint(self.model), self.model.encoder.out_channels)
+        self.model = load_model(ckpt)
+        self.gallery = Gallery(gallery, self.model.fingerprint(), self.model.dim, self.model.streams)
 
     def _embed(self, recordings, layout: str | None) -> tuple[list[str], np.ndarray]:
         """Names (`array i` or the file) and embeddings; the first unreadable one raises."""
         items = [(f"array {i}" if isinstance(r, np.ndarray) else str(r), r) for i, r in enumerate(recordings)]
         names, embs = [], []
-        for n, e, failed in embed_batches(self.model, self.transform, items, layout):
+        for n, e, failed in embed_batches(self.model, items, layout):
             if failed:
                 raise ValueError(failed[0][1])  # the message names the file or the array
             names += n

@@ -20,7 +20,6 @@ from .recognition import (
     embed_recordings,
     expand_inputs,
     load_model,
-    model_fingerprint,
     recognize,
 )
 
@@ -28,8 +27,11 @@ _LAYOUT_HELP = f"the recordings' layout ({', '.join(LAYOUT_NAMES)}); found from 
 _INPUTS_HELP = "recordings: files, directories (searched recursively) or glob patterns"
 
 
+_CKPT_HELP = "a checkpoint, or a stream-set folder of checkpoints (with an optional streams.json)"
+
+
 def enroll_arguments(e) -> None:
-    e.add_argument("--ckpt", required=True)
+    e.add_argument("--ckpt", required=True, help=_CKPT_HELP)
     e.add_argument("--gallery", required=True)
     e.add_argument("--name", required=True, help="the action's name")
     e.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=_LAYOUT_HELP)
@@ -37,7 +39,7 @@ def enroll_arguments(e) -> None:
 
 
 def recognize_arguments(r) -> None:
-    r.add_argument("--ckpt", required=True)
+    r.add_argument("--ckpt", required=True, help=_CKPT_HELP)
     r.add_argument("--gallery", required=True)
     r.add_argument("--top", type=int, default=3)
     r.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=_LAYOUT_HELP)
@@ -55,8 +57,8 @@ def importance_arguments(i) -> None:
 
 
 def _open(args):
-    model, transform = load_model(args.ckpt)
-    return model, transform, Gallery(args.gallery, model_fingerprint(model), model.encoder.out_channels)
+    model = load_model(args.ckpt)
+    return model, Gallery(args.gallery, model.fingerprint(), model.dim, model.streams)
 
 
 def _report_skipped(failed: list[tuple[str, str]]) -> None:
@@ -65,9 +67,9 @@ def _report_skipped(failed: list[tuple[str, str]]) -> None:
 
 
 def _enroll(args) -> int:
-    model, transform, gallery = _open(args)
+    model, gallery = _open(args)
     files = expand_inputs(args.files)
-    names, emb, failed = embed_recordings(model, transform, files, args.layout, progress=len(files) > 64)
+    names, emb, failed = embed_recordings(model, files, args.layout, progress=len(files) > 64)
     _report_skipped(failed)
     if not names:
         raise GalleryError(f"none of the {len(files)} recording(s) could be read; the gallery was left as it was")
@@ -84,12 +86,10 @@ def _enroll(args) -> int:
 def _recognize(args) -> int:
     if not Path(args.gallery).exists():
         raise FileNotFoundError(f"no gallery at {args.gallery}: enroll an action first")
-    model, transform, gallery = _open(args)
+    model, gallery = _open(args)
     gallery.prototypes()  # an empty gallery fails before any recording is read
     files = expand_inputs(args.files)
-    names, emb, failed = embed_recordings(
-        model, transform, files, args.layout, args.batch_size, progress=sys.stderr.isatty()
-    )
+    names, emb, failed = embed_recordings(model, files, args.layout, args.batch_size, progress=sys.stderr.isatty())
     _report_skipped(failed)
     if not names:
         raise GalleryError(f"none of the {len(files)} recording(s) could be read")
@@ -132,7 +132,10 @@ def _importance(args) -> int:
     from .data.layout import NTU_JOINTS
     from .eval.plots import joint_importance_png
 
-    model, transform = load_model(args.ckpt)
+    inference = load_model(args.ckpt)
+    if inference.single is None:
+        raise GalleryError(f"{args.ckpt}: a stream set; give one of its checkpoints (each has its own JID)")
+    model, transform = inference.single, inference.members[0].transform
     if model.jid is None:
         raise GalleryError(f"{args.ckpt}: this model has no JID (trained with g2l off)")
     files = expand_inputs(args.files)

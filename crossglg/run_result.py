@@ -22,22 +22,23 @@ from .io import atomic_write_text
 def settings_of(config: dict) -> dict:
     """What a run actually used, from its resolved LightningCLI config."""
     model, data, trainer = config.get("model", {}), config.get("data", {}), config.get("trainer", {})
-    encoder, guidance = model.get("encoder") or {}, model.get("guidance") or {}
+    encoder, guidance, text = model.get("encoder") or {}, model.get("guidance") or {}, model.get("text") or {}
     callbacks = trainer.get("callbacks") or []
     return {
         "dataset": data.get("dataset"),
-        "aux_classes": data.get("aux_classes"),
+        "num_aux_classes": data.get("num_aux_classes"),
         "encoder": encoder.get("name"),
         "g2l": guidance.get("g2l"),
         "l2g": guidance.get("l2g"),
         "fusion": guidance.get("fusion"),
         "text_swap": guidance.get("text_swap"),
         "jid_ramp_epochs": guidance.get("jid_ramp_epochs", 0.0),
-        "descriptions": data.get("descriptions"),
+        "text_encoder": text.get("encoder"),
+        "descriptions": text.get("descriptions"),
         "protocol": data.get("protocol"),
         "distill": any(str(cb.get("class_path", "")).endswith("Distillation") for cb in callbacks),
         "seed": config.get("seed_everything"),
-        "data_seed": data.get("seed"),
+        "data_seed": (data.get("loader") or {}).get("seed"),
         "max_epochs": trainer.get("max_epochs"),
     }
 

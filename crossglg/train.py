@@ -22,7 +22,6 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveCon
 
 from .data.datamodule import SkeletonDataModule
 from .task import CrossGLGTask
-from .text.embeddings import encoder_dimension
 
 
 def _has_wandb_key() -> bool:
@@ -105,7 +104,7 @@ class ArgumentParser(LightningArgumentParser):
 
 
 class CrossGLGCLI(LightningCLI):
-    """LightningCLI with the data-to-model links, the run folder's defaults, and the
+    """LightningCLI with the run folder's defaults, and the
     run's `result.json` (`crossglg.run_result`) in the run folder
     (`trainer.default_root_dir`) after `fit`, `result_test.json` after `test` and
     `result_validate.json` after a standalone `validate`."""
@@ -136,24 +135,19 @@ class CrossGLGCLI(LightningCLI):
 
     def _write_result(self, stage: str, suffix: str) -> None:
         """The run's record `result<suffix>.json`, its plots beside it, and its result lines."""
-        from .eval.report import print_result, summary, write_plots
-        from .run_result import write_result
+        from .eval.report import write_report
 
         res = self.model.results.get(stage)
-        draws = self.model.evaluation.exemplar_draws
         if res is None or not self.trainer.is_global_zero:
             return
-        print_result(res, draws)
-        root = Path(self.trainer.default_root_dir)
-        record = dict(
-            summary(stage, res, draws),
+        extra = dict(
             curve=list(self.model.curve),
             wall_s=round(time.monotonic() - self.started, 1),
             machine=machine(self.trainer),
         )
-        write_result(root, record, self.config[self.subcommand].as_dict(), f"result{suffix}.json")
-        if self.model.evaluation.plots:
-            write_plots(res, root, suffix, self.trainer.loggers, stage)
+        config = self.config[self.subcommand].as_dict()
+        root = Path(self.trainer.default_root_dir)
+        write_report(res, stage, root, config, self.model.evaluation, extra, suffix, self.trainer.loggers)
 
     def instantiate_classes(self) -> None:
         super().instantiate_classes()
@@ -163,11 +157,6 @@ class CrossGLGCLI(LightningCLI):
             init = getattr(lg, "_wandb_init", None)
             if isinstance(init, dict) and init.get("anonymous") is None:
                 init.pop("anonymous", None)
-
-    def add_arguments_to_parser(self, parser) -> None:
-        parser.link_arguments("data.num_aux_classes", "model.num_classes", apply_on="instantiate")
-        parser.link_arguments("data.text_encoder", "model.text_dim", compute_fn=encoder_dimension, apply_on="parse")
-        parser.link_arguments("data.persons", "model.persons")
 
     def before_instantiate_classes(self) -> None:
         cfg = self.config[self.subcommand] if self.subcommand else self.config
@@ -293,7 +282,7 @@ class _ParseOnly(CrossGLGCLI):
 def resolve_config(argv: list[str]) -> dict:
     """The config `fit` would run with (config files in order, includes and overrides
     applied, defaults filled in), as a dict, without building data, model or trainer.
-    `argv`: e.g. `["--config", "configs/ntu120.yaml", "--data.aux_classes=20", "--model.encoder.name=stgcn"]`."""
+    `argv`: e.g. `["--config", "configs/ntu120.yaml", "--data.num_aux_classes=20", "--model.encoder.name=stgcn"]`."""
     import random
     import warnings
 
@@ -331,17 +320,20 @@ def resolve_config(argv: list[str]) -> dict:
 
 def network_args(cfg: dict) -> dict:
     """The arguments of the network a resolved config (`resolve_config`) trains, sized as
-    `fit` links them: `num_classes` from the data's auxiliary classes (from the protocol,
-    or the prepared data where the protocol takes every class present), `text_dim` from the
-    text encoder, `persons` from the data; with the groups `encoder`, `guidance`,
-    `classifier`. `CrossGLGNet(**network_args(cfg))` is the network, untrained."""
+    the task sizes it in `setup`: `num_classes` from the data's auxiliary classes (from
+    the protocol, or the prepared data where the protocol takes every class present),
+    `text_dim` from the text encoder (loaded to ask it), `persons` from the data; with the
+    groups `encoder`, `guidance`, `classifier`. `CrossGLGNet(**network_args(cfg))` is the
+    network, untrained."""
     from .models.checkpoint import NETWORK_KEYS
+    from .settings import GuidanceConfig, TextConfig, as_group
+    from .text.embeddings import text_width
 
-    data = cfg.get("data") or {}
-    args = {k: v for k, v in (cfg.get("model") or {}).items() if k in NETWORK_KEYS}
-    args.update(
-        num_classes=SkeletonDataModule(**data).num_aux_classes,
-        text_dim=encoder_dimension(data.get("text_encoder")),
-        persons=data.get("persons", 2),
-    )
+    data, model = cfg.get("data") or {}, cfg.get("model") or {}
+    args = {k: v for k, v in model.items() if k in NETWORK_KEYS and v is not None}
+    guidance, text = as_group(GuidanceConfig, model.get("guidance")), as_group(TextConfig, model.get("text"))
+    uses_text = (guidance.g2l or guidance.l2g) and text.encoder is not None
+    args.setdefault("num_classes", SkeletonDataModule(**data).count_aux_classes())
+    args.setdefault("text_dim", text_width(text.encoder) if uses_text else 0)
+    args.setdefault("persons", data.get("persons", 2))
     return args

@@ -97,7 +97,7 @@ def main() -> None:
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--compile", action="store_true")
-    ap.add_argument("--encoders", nargs="+", default=["infogcn", "infogcn_lite", "stgcn"])
+    ap.add_argument("--encoders", nargs="+", default=["infogcn", "infogcn_lite", "ctrgcn", "stgcn"])
     ap.add_argument(
         "--rounds",
         type=int,

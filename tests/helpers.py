@@ -14,9 +14,9 @@ from crossglg.data.datamodule import SkeletonDataModule
 from crossglg.data.ntu import format_ntu_skeleton
 from crossglg.data.recordings import LAYOUTS
 from crossglg.models.network import CrossGLGNet
-from crossglg.settings import ClassifierConfig, EncoderConfig, GuidanceConfig
+from crossglg.settings import ClassifierConfig, EncoderConfig, GuidanceConfig, LoaderConfig, TransformConfig
 from crossglg.task import CrossGLGTask
-from crossglg.text.embeddings import encoder_dimension
+from crossglg.text.embeddings import text_width
 
 #: The public datasets beside the repository (`../shared/data`), or `$CROSSGLG_SHARED_DATA`.
 SHARED_DATA = Path(os.environ.get("CROSSGLG_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -69,25 +69,35 @@ def tiny_net(num_classes: int = 4, text_dim: int = 32, **settings) -> CrossGLGNe
     )
 
 
-def tiny_datamodule(cache, text_encoder: str | None = None, embedding_cache=None, **kw) -> SkeletonDataModule:
-    """The built-in data of the session's `builtin_cache` at test sizes (T=16)."""
-    args = dict(
-        cache_dir=str(cache.path),
-        window=16,
-        batch_size=32,
-        text_encoder=text_encoder,
-        embedding_cache=None if embedding_cache is None else str(embedding_cache),
-    )
-    args.update(kw)
-    return SkeletonDataModule("builtin", **args)
+def tiny_datamodule(cache, **kw) -> SkeletonDataModule:
+    """The built-in data of the session's `builtin_cache` at test sizes (T=16, batches of
+    32); `kw` flat, each setting routed to its group (`window=8`, `eval_batch_size=50`)."""
+    args, transform, loader = {"cache_dir": str(cache.path)}, {"window": 16}, {"batch_size": 32}
+    for k, v in kw.items():
+        if k in TransformConfig.__dataclass_fields__:
+            transform[k] = v
+        elif k in LoaderConfig.__dataclass_fields__:
+            loader[k] = v
+        else:
+            args[k] = v
+    return SkeletonDataModule("builtin", transform=transform, loader=loader, **args)
 
 
-def tiny_task(dm: SkeletonDataModule | None = None, **settings) -> CrossGLGTask:
-    """A CrossGLG task on the tiny widths, sized for `dm` (classes and text width);
-    `settings` by group (`guidance={...}`, `optimiser={...}`, `evaluation={...}`)."""
+def tiny_task(
+    dm: SkeletonDataModule | None = None, text_encoder=None, embedding_cache=None, **settings
+) -> CrossGLGTask:
+    """A CrossGLG task on the tiny widths, with the sentence encoder `text_encoder`
+    (None: no text), sized for `dm` (its classes and persons, the encoder's width) so that
+    its network exists before it meets its data; `settings` by group (`guidance={...}`,
+    `optimiser={...}`, `evaluation={...}`)."""
     args = groups(**settings)
+    args["text"] = dict(encoder=text_encoder, embedding_cache=None if embedding_cache is None else str(embedding_cache))
     if dm is not None:
-        args.update(num_classes=dm.num_aux_classes, text_dim=encoder_dimension(dm.hparams.text_encoder))
+        args.update(
+            num_classes=dm.count_aux_classes(),
+            text_dim=text_width(text_encoder) if text_encoder else 0,
+            persons=dm.hparams.persons,
+        )
     return CrossGLGTask(**args)
 
 

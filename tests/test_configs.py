@@ -71,6 +71,7 @@ def test_every_config_file_is_covered():
         "text/utdmhad_templated.yaml",
         "text/utdmhad_purls.yaml",
         "encoders/infogcn_lite.yaml",
+        "encoders/ctrgcn.yaml",
         "schedules/long.yaml",
     }
     assert files == set(SETTINGS) | overlays | {"paper.yaml", "cpu.yaml"}
@@ -89,8 +90,10 @@ def test_text_guidance_overlays(capsys):
     cfg = resolved(capsys, "utdmhad.yaml", "methods/crossglg.yaml", "text/utdmhad_templated.yaml")
     g = cfg["model"]["guidance"]
     assert (g["g2l"], g["l2g"], g["fusion"], g["text_swap"]) == (True, True, "gathered", 0.5)
-    assert (CONFIGS.parent / cfg["data"]["descriptions"]).is_file()
-    assert resolved(capsys, "utdmhad.yaml", "text/utdmhad_purls.yaml")["data"]["descriptions"].endswith(".json")
+    assert (CONFIGS.parent / cfg["model"]["text"]["descriptions"]).is_file()
+    assert resolved(capsys, "utdmhad.yaml", "text/utdmhad_purls.yaml")["model"]["text"]["descriptions"].endswith(
+        ".json"
+    )
     ramp = resolved(capsys, "utdmhad.yaml", "methods/crossglg_jid_ramp.yaml")["model"]["guidance"]
     assert (ramp["fusion"], ramp["text_swap"], ramp["jid_ramp_epochs"]) == ("gathered", 0.5, 5)
     assert resolved(capsys, "utdmhad.yaml")["model"]["guidance"]["jid_ramp_epochs"] == 0
@@ -108,7 +111,7 @@ def test_long_schedule_doubles_the_budget_at_the_same_fractions(capsys):
 def test_setting_resolves(setting, capsys):
     dataset, aux, root = SETTINGS[setting]
     cfg = resolved(capsys, setting)
-    assert cfg["data"]["dataset"] == dataset and cfg["data"]["aux_classes"] == aux
+    assert cfg["data"]["dataset"] == dataset and cfg["data"]["num_aux_classes"] == aux
     assert cfg["trainer"]["default_root_dir"] == root
     assert cfg["trainer"]["logger"]["class_path"].endswith("WandbLogger")
     assert cfg["model"]["guidance"]["g2l"] and cfg["model"]["guidance"]["l2g"]
@@ -130,8 +133,8 @@ def test_setting_resolves(setting, capsys):
             m["classifier"]["label_smoothing"],
             g["w_cal"],
             g["w_c"],
-            d["batch_size"],
-            d["window"],
+            d["loader"]["batch_size"],
+            d["transform"]["window"],
         ) == (0.0005, 0.1, 0.5, 0.2, 64, 64)
 
 
@@ -144,7 +147,7 @@ def test_method_overlays(setting, method, capsys):
     assert (g["g2l"], g["l2g"], cfg["model"]["encoder"]["name"]) == (g2l, l2g, "stgcn")
     callbacks = [c["class_path"].rsplit(".", 1)[-1] for c in cfg["trainer"]["callbacks"]]
     assert callbacks == ["ModelCheckpoint"] + (["Distillation"] if distill else [])  # appended, not replaced
-    assert cfg["data"]["dataset"] == SETTINGS[setting][0] and cfg["data"]["aux_classes"] == SETTINGS[setting][1]
+    assert cfg["data"]["dataset"] == SETTINGS[setting][0] and cfg["data"]["num_aux_classes"] == SETTINGS[setting][1]
 
 
 def test_fit_then_predict_through_the_cli(builtin_cache, tmp_path, capsys):
@@ -158,7 +161,7 @@ def test_fit_then_predict_through_the_cli(builtin_cache, tmp_path, capsys):
         "--config",
         str(CONFIGS / "methods/g2l.yaml"),
         f"--data.data_dir={builtin_cache.path.parent.parent}",
-        "--data.window=16",
+        "--data.transform.window=16",
         TINY_ARG,
         "--model.guidance.jid_hidden=8",
         f"--trainer.default_root_dir={root}",
@@ -225,7 +228,7 @@ def test_model_info_reads_layered_configs(capsys):
     full = info("ntu120.yaml")  # 100 auxiliary classes, both guidances, through paper.yaml
     assert (full["encoder_params"], full["jid_params"]) == (1344011, 33281)  # the faithful InfoGCN
     assert full["classifier_params"] == 256 * 256 + 256 + 256 * 100 + 100
-    plain = info("ntu120.yaml", "methods/plain.yaml", overrides=["--data.aux_classes=20"])
+    plain = info("ntu120.yaml", "methods/plain.yaml", overrides=["--data.num_aux_classes=20"])
     assert (plain["jid_params"], plain["interaction_params"]) == (0, 0)
     assert plain["classifier_params"] == 256 * 256 + 256 + 256 * 20 + 20
     assert plain["inference_params"] == full["encoder_params"]
@@ -256,8 +259,9 @@ def test_wandb_is_offline_without_a_key(monkeypatch, tmp_path):
 
 
 def test_building_a_config_loads_no_encoder_and_prepares_no_data(monkeypatch, tmp_path):
-    """The links give the model its class count (from the protocol) and its text width
-    (from the encoder's configuration files) without data or a sentence model."""
+    """Building a config's model, data and trainer reads no data and loads no sentence
+    model: the task builds its network when it meets its data (its sizes are the
+    protocol's auxiliary classes and the text's width, see test_text)."""
     import crossglg.data.datamodule as datamodule
     import crossglg.text.embeddings as embeddings
 
@@ -271,10 +275,10 @@ def test_building_a_config_loads_no_encoder_and_prepares_no_data(monkeypatch, tm
             "false",
             "--trainer.default_root_dir",
             str(tmp_path),
-            "--data.aux_classes",
+            "--data.num_aux_classes",
             "12",
         ],
         run=False,
     )
-    assert (cli.model.hparams.num_classes, cli.model.hparams.text_dim) == (12, 384)
-    assert cli.datamodule.cache is None
+    assert cli.model.net is None and "num_classes" not in cli.model.hparams
+    assert cli.datamodule.cache is None and cli.datamodule.count_aux_classes() == 12

@@ -1,13 +1,13 @@
 import numpy as np
 import torch
 
-from crossglg.data.datamodule import SkeletonDataModule
 from crossglg.data.samplers import EpisodeBatchSampler, EvalShardSampler, ShuffledShardSampler
 from crossglg.data.transforms import crop_resize, random_rotate, to_stream
+from helpers import tiny_datamodule
 
 
 def make_dm(cache, **kw):
-    dm = SkeletonDataModule("builtin", cache_dir=str(cache.path), window=32, batch_size=16, **kw)
+    dm = tiny_datamodule(cache, window=32, batch_size=16, **kw)
     dm.setup("fit")
     return dm
 

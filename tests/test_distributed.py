@@ -58,8 +58,8 @@ def test_ddp_uneven_shards_and_fit_validation_equal_single(builtin_cache, tmp_pa
                     open(self.path, "w").write(json.dumps(summary(self.stage, res, 0)))
 
         def dm():
-            return SkeletonDataModule("builtin", cache_dir={str(builtin_cache.path)!r}, window=16, batch_size=32,
-                                      eval_batch_size=37, text_encoder=None)
+            return SkeletonDataModule("builtin", cache_dir={str(builtin_cache.path)!r}, transform={{"window": 16}},
+                                      loader={{"batch_size": 32, "eval_batch_size": 37}})
 
         if __name__ == "__main__":
             common = dict(accelerator="cpu", strategy="ddp_spawn", logger=False, enable_progress_bar=False,

@@ -258,7 +258,7 @@ def test_probe_command_on_a_fit_run(builtin_cache, tmp_path, capsys):
             "--config",
             str(configs / "methods/crossglg.yaml"),
             f"--data.data_dir={builtin_cache.path.parent.parent}",
-            "--data.window=16",
+            "--data.transform.window=16",
             TINY_ARG,
             "--model.guidance.jid_hidden=8",
             f"--trainer.default_root_dir={root}",

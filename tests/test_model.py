@@ -107,3 +107,37 @@ def test_one_ramp_for_every_schedule():
 
     assert [ramp(p, 1.0, 2.0) for p in (0.0, 0.99, 1.0, 1.5, 2.0, 3.0, 9.0)] == [0, 0, 0, 0.25, 0.5, 1.0, 1.0]
     assert ramp(0.0) == ramp(0.0, 0.0, -1.0) == 1.0  # no length: 1 from the start
+
+
+def test_supervised_contrastive_on_a_constructed_case():
+    import math
+
+    from crossglg.models.metric import supervised_contrastive
+
+    e1, e2 = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
+    z, y = torch.stack([e1, 2 * e1, e2, 3 * e2]), torch.tensor([0, 0, 1, 1])
+    # each anchor: its positive at cosine 1, two negatives at 0 (t = 1): log(e + 2) - 1
+    assert supervised_contrastive(z, y, 1.0).item() == pytest.approx(math.log(math.e + 2) - 1, abs=1e-6)
+    # a sample without a positive is no anchor; a lone class, no loss
+    alone = torch.cat([z, torch.tensor([[1.0, 1.0]])])
+    assert supervised_contrastive(alone, torch.tensor([0, 0, 1, 1, 2]), 1.0) > supervised_contrastive(z, y, 1.0)
+    assert supervised_contrastive(z, torch.arange(4), 1.0).item() == 0.0
+    # classes mixed up cost more than classes apart
+    assert supervised_contrastive(z, torch.tensor([0, 1, 0, 1]), 0.1) > supervised_contrastive(z, y, 0.1)
+
+
+def test_the_metric_objective_joins_the_losses_and_trains_the_embedding():
+    torch.manual_seed(0)
+    net = tiny_net(classifier={"supcon_weight": 0.5, "supcon_temperature": 0.2})
+    text, kg = tiny_text()
+    x, y = torch.randn(8, 3, 16, 25, 2), torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
+    opt = torch.optim.SGD(net.parameters(), lr=0.05)
+    first = None
+    for _ in range(15):
+        parts = net.losses(x, y, text, kg)
+        opt.zero_grad()
+        parts["loss"].backward()
+        opt.step()
+        first = first if first is not None else parts["loss_supcon"].item()
+    assert "loss_supcon" in parts and parts["loss_supcon"].item() < first
+    assert "loss_supcon" not in tiny_net().losses(x, y, text, kg)

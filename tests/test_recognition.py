@@ -12,8 +12,8 @@ from helpers import tiny_datamodule, tiny_task, tiny_trainer
 
 def _train(builtin_cache, tiny_encoder, tmp, seed: int):
     L.seed_everything(seed)
-    dm = tiny_datamodule(builtin_cache, tiny_encoder, tmp / "emb")
-    m = tiny_task(dm)
+    dm = tiny_datamodule(builtin_cache)
+    m = tiny_task(dm, tiny_encoder, tmp / "emb")
     t = tiny_trainer(
         tmp,
         max_epochs=1,
@@ -152,13 +152,13 @@ def test_other_checkpoints_get_one_clear_error(checkpoint, builtin_cache, tmp_pa
     from crossglg.task import load_task
 
     ck = torch.load(checkpoint, weights_only=True)
-    assert ck["crossglg_version"] == 4 and all(k.startswith("net.") for k in ck["state_dict"])
+    assert ck["crossglg_version"] == 5 and all(k.startswith("net.") for k in ck["state_dict"])
     x = torch.randn(3, 3, 16, 25, 2)
     with torch.no_grad():
         assert torch.equal(load_task(checkpoint).embed(x), load_inference_model(checkpoint).embed(x))
-    assert read_checkpoint(checkpoint).data["window"] == 16
+    assert read_checkpoint(checkpoint).data["transform"]["window"] == 16
     torch.save(dict(ck, crossglg_version=3), tmp_path / "v3.ckpt")
-    with pytest.raises(CheckpointError, match=r"v3.ckpt: checkpoint version 3, this crossglg reads version 4 only"):
+    with pytest.raises(CheckpointError, match=r"v3.ckpt: checkpoint version 3, this crossglg reads version 5 only"):
         load_task(tmp_path / "v3.ckpt")
     data = checkpoint.read_bytes()
     (tmp_path / "cut.ckpt").write_bytes(data[: len(data) // 2])
@@ -246,3 +246,56 @@ def test_recognize_a_directory_of_kinect1_text_with_a_bad_file(checkpoint, built
     for k, a in arrays.items():
         py.enroll(k, [a], layout="kinect1")
     assert [ranked[0][0] for ranked in py.recognize(list(arrays.values()), layout="kinect1")] == ["wave", "clap"]
+
+
+def test_a_stream_set_serves_as_one_model(checkpoint, other_checkpoint, builtin_cache, tmp_path):
+    """Two checkpoints as a set weighted 1 and 3: the fused embedding's cosine is the
+    weighted mean of the members' cosines; `enroll`/`recognize` take the folder and the
+    gallery records its streams; a gallery of one member refuses the set; `evaluate`
+    measures the set and each member on the benchmark it was trained on."""
+    import dataclasses
+
+    import numpy as np
+    import torch
+
+    from crossglg.data.ntu import read_skeleton_file
+    from crossglg.errors import CheckpointError
+    from crossglg.models.stream_set import InferenceModel, load_inference_model, member_of, write_stream_set
+
+    folder = write_stream_set(tmp_path / "set", {"a": checkpoint, "b": other_checkpoint}, {"b": 3.0})
+    model = load_inference_model(folder)
+    assert model.streams == ["joint", "joint"] and model.dim == 2 * model.members[0].net.encoder.out_channels
+    raw = builtin_cache.path.parent / "raw"
+    x = torch.from_numpy(
+        np.stack([model.prepare(read_skeleton_file(raw / f"S001C002P001R001A00{i}.skeleton")) for i in (1, 4)])
+    )
+    fused, (ea, eb) = model.embed(x), model.embed_members(x)
+
+    def cos(e):
+        return torch.nn.functional.cosine_similarity(e[0], e[1], dim=0)
+
+    assert cos(fused).item() == pytest.approx(((cos(ea) + 3 * cos(eb)) / 4).item(), abs=1e-5)
+    one = load_inference_model(checkpoint)
+    assert torch.equal(one.embed(x[:, :1]), ea) and one.fingerprint() != model.fingerprint()
+    with pytest.raises(CheckpointError, match="window or persons"):
+        m = member_of(checkpoint)
+        m.transform = dataclasses.replace(m.transform, window=8)
+        InferenceModel([member_of(other_checkpoint), m], "mixed")
+
+    g = tmp_path / "set.json"
+    r = cli("enroll", "--ckpt", folder, "--gallery", g, "--name", "clap", raw / "S001C002P001R001A004.skeleton")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(g.read_text())
+    assert data["streams"] == ["joint", "joint"] and data["dim"] == model.dim
+    r = cli("recognize", "--ckpt", folder, "--gallery", g, raw / "S001C002P001R001A004.skeleton")
+    assert r.returncode == 0 and ": clap (cosine 1.000)" in r.stdout, r.stderr
+    r = cli("recognize", "--ckpt", checkpoint, "--gallery", g, raw / "S001C002P001R001A004.skeleton")
+    assert r.returncode == 1 and "streams joint+joint" in r.stderr
+
+    out = tmp_path / "eval" / "set.json"
+    r = cli("evaluate", "--ckpt", folder, "--members", "--draws", "20", "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("one-shot top-1:") == 3 and "[fused]" in r.stdout and "[a]" in r.stdout
+    record = json.loads(out.read_text())
+    assert record["queries"] == 280 and set(record["members"]) == {"a", "b"}
+    assert (tmp_path / "eval" / "confusion_set.png").is_file()

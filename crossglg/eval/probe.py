@@ -83,7 +83,8 @@ def probe_run(run_dir, checkpoint: str | None = None) -> dict[str, float]:
 
     from ..data.datamodule import SkeletonDataModule
     from ..models.checkpoint import load_inference_model
-    from ..text.features import datamodule_text
+    from ..settings import TextConfig, as_group
+    from ..text.features import class_text_features
 
     run = Path(run_dir)
     cfg_path = run / "config.yaml"
@@ -91,11 +92,13 @@ def probe_run(run_dir, checkpoint: str | None = None) -> dict[str, float]:
     for p in (cfg_path, ckpt):
         if not p.is_file():
             raise FileNotFoundError(f"{p}: not found (probe needs a fit run folder with config.yaml and a checkpoint)")
-    data_args = yaml.safe_load(cfg_path.read_text()).get("data", {})
-    dm = SkeletonDataModule(**{k: v for k, v in data_args.items() if v is not None or k == "descriptions"})
+    cfg = yaml.safe_load(cfg_path.read_text())
+    dm = SkeletonDataModule(**{k: v for k, v in cfg.get("data", {}).items() if v is not None})
     dm.setup("fit")
     model = load_inference_model(ckpt)
     if model.interaction is None:
         raise ValueError(f"{ckpt}: the model has no cross-modal branch (l2g is off); nothing to probe")
-    ds = dm.aux_eval_dataloader().dataset
-    return text_leak_probe(model, datamodule_text(dm).joint_emb.float(), probe_loader(ds))
+    t = as_group(TextConfig, cfg.get("model", {}).get("text"))
+    classes = [int(c) for c in dm.split.aux_classes]
+    text = class_text_features(dm.dataset_name, classes, t.encoder, t.descriptions, t.embedding_cache)
+    return text_leak_probe(model, text.joint_emb.float(), probe_loader(dm.aux_eval_dataloader().dataset))

@@ -111,6 +111,30 @@ def print_result(res: OneShotResult, exemplar_draws: int) -> None:
         print("\n".join(result_lines(res, exemplar_draws)), flush=True)
 
 
+def write_report(
+    res: OneShotResult,
+    stage: str,
+    out: Path,
+    config: dict,
+    settings,
+    extra: dict | None = None,
+    suffix: str = "",
+    loggers=(),
+) -> Path:
+    """Everything a run's evaluation leaves, once: its result lines on the console, its
+    record `out/result<suffix>.json` (`summary` with `extra` and the run's settings from
+    `config`, `crossglg.run_result.write_result`) and, with `settings.plots`
+    (`EvaluationConfig`), its figures (`write_plots`)."""
+    from ..run_result import write_result
+
+    print_result(res, settings.exemplar_draws)
+    record = dict(summary(stage, res, settings.exemplar_draws), **(extra or {}))
+    path = write_result(out, record, config, f"result{suffix}.json")
+    if settings.plots:
+        write_plots(res, out, suffix, loggers, stage)
+    return path
+
+
 def write_predictions(
     out: Path, feats: torch.Tensor, y: torch.Tensor, ex: torch.Tensor, names: list[str], classes: list[str]
 ) -> None:

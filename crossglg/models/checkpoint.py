@@ -23,7 +23,7 @@ from ..errors import CheckpointError
 from ..settings import GROUPS
 from .network import CrossGLGNet
 
-CHECKPOINT_VERSION = 4
+CHECKPOINT_VERSION = 5
 #: What a checkpoint's hyper-parameters give the network (the rest is the task's).
 NETWORK_KEYS = ("num_classes", "text_dim", "persons", "encoder", "guidance", "classifier")
 

@@ -80,14 +80,12 @@ ENCODERS = {
     "infogcn": "crossglg.models.infogcn.InfoGCN",
     "infogcn_lite": "crossglg.models.infogcn_lite.InfoGCNLite",
     "stgcn": "crossglg.models.stgcn.STGCN",
+    "ctrgcn": "crossglg.models.ctrgcn.CTRGCN",
 }
-#: Names that checkpoints written by earlier versions carry.
-ENCODER_ALIASES = {"infogcn_fast": "infogcn_lite"}
 
 
 def encoder_class(name: str) -> type:
-    """The class of an encoder by registry name (`infogcn`, `infogcn_lite`, `stgcn`) or dotted class path."""
-    name = ENCODER_ALIASES.get(name, name)
+    """The class of an encoder by registry name (`infogcn`, `infogcn_lite`, `stgcn`, `ctrgcn`) or dotted class path."""
     path = ENCODERS.get(name, name)
     module, _, cls = path.rpartition(".")
     if not module:
@@ -96,7 +94,7 @@ def encoder_class(name: str) -> type:
 
 
 def build_encoder(name: str, **kwargs) -> SkeletonEncoder:
-    """An encoder by registry name (`infogcn`, `infogcn_lite`, `stgcn`) or dotted class path."""
+    """An encoder by registry name (`infogcn`, `infogcn_lite`, `stgcn`, `ctrgcn`) or dotted class path."""
     path = ENCODERS.get(name, name)
     enc = encoder_class(name)(**kwargs)
     if not isinstance(enc, SkeletonEncoder):

@@ -25,6 +25,7 @@ from .encoder import EncoderOutput, build_encoder, encoder_class
 from .infogcn import InfoBottleneckHead, ib_losses
 from .interaction import CrossModalInteraction
 from .jid import JointImportance, calibration_loss
+from .metric import supervised_contrastive
 
 
 class CrossGLGNet(nn.Module):
@@ -44,7 +45,7 @@ class CrossGLGNet(nn.Module):
     ):
         super().__init__()
         if num_classes <= 0:
-            raise ValueError("num_classes must be set (it is linked from data.num_aux_classes in the CLI)")
+            raise ValueError("num_classes must be set (the task takes it from its data's auxiliary classes)")
         enc, self.guidance = as_group(EncoderConfig, encoder), as_group(GuidanceConfig, guidance)
         g, c = self.guidance, as_group(ClassifierConfig, classifier)
         self.classifier_config = c
@@ -106,7 +107,7 @@ class CrossGLGNet(nn.Module):
             if joint_text is None:
                 raise ValueError(
                     "the cross-modal branch (l2g) needs the classes' joint text: connect it "
-                    "(task.connect(text), or a SkeletonDataModule with a text_encoder)"
+                    "(task.connect(text); the task does it in setup with model.text.encoder set)"
                 )
             if joint_text.shape[-1] != self.text_dim:
                 raise ValueError(
@@ -116,7 +117,7 @@ class CrossGLGNet(nn.Module):
         if self.jid is not None and k_gt is None:
             raise ValueError(
                 "the JID (g2l) needs the classes' key-joint targets k_gt: connect them "
-                "(task.connect(text), or a SkeletonDataModule with a text_encoder)"
+                "(task.connect(text); the task does it in setup with model.text.encoder set)"
             )
 
     def losses(
@@ -144,6 +145,9 @@ class CrossGLGNet(nn.Module):
             logits_s = self.classifier(out.pooled)
             parts = {"loss_s": F.cross_entropy(logits_s, y, label_smoothing=c.label_smoothing)}
             total = parts["loss_s"]
+        if c.supcon_weight > 0:
+            parts["loss_supcon"] = supervised_contrastive(self.embedding_of(out), y, c.supcon_temperature)
+            total = total + c.supcon_weight * parts["loss_supcon"]
         if self.jid is not None:
             parts["loss_cal"] = calibration_loss(out.k_out, k_gt[y], g.cal_per_joint_scale)
             total = total + g.w_cal * parts["loss_cal"]

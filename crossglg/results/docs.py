@@ -8,6 +8,8 @@ of its own; the start marker says what goes there:
 - `<!-- crossglg:table benchmarks -->`: every record beside the paper (`tables.benchmark_tables`)
 - `<!-- crossglg:table layouts -->`: which source joints give each NTU joint, per layout
   (from `data.recordings.LAYOUTS`)
+- `<!-- crossglg:table modules -->`: every module of the package with the first sentence
+  of its docstring (`modules_table`)
 - `<!-- crossglg:demo SWEEP -->`: the demo's result lines and time, from its record
 
 `regenerate` rewrites the blocks; `stale` lists the files whose blocks differ from what
@@ -49,6 +51,40 @@ def layouts_table() -> str:
     return "\n".join(out) + "\n"
 
 
+def first_sentence(doc: str | None) -> str:
+    """A docstring's first sentence, on one line, without its final period."""
+    text = " ".join((doc or "").split())
+    m = re.search(r"(?<![.(])(?<!e\.g)(?<!i\.e)(?<!\.\.)\.(\s|$)", text)
+    return (text[: m.start()] if m else text).strip()
+
+
+def module_summary(doc: str | None) -> str:
+    """What a module holds, in a line: its docstring's first sentence, up to its colon
+    where what comes before says enough (four words or more)."""
+    sentence = first_sentence(doc)
+    head = sentence.split(": ", 1)[0]
+    return head if head != sentence and len(head.split()) >= 4 else sentence
+
+
+def modules_table() -> str:
+    """The package's modules, one line each, as a tree: path and the first sentence of
+    its docstring (a module without one is an error: every module says what it holds)."""
+    import ast
+
+    import crossglg
+
+    root = Path(crossglg.__file__).parent
+    out = ["| module | what it holds |", "|---|---|"]
+    for path in sorted(root.rglob("*.py"), key=lambda p: (p.parent != root, str(p.parent), p.name)):
+        if path.name == "__init__.py" and path.parent != root:
+            continue
+        doc = ast.get_docstring(ast.parse(path.read_text()))
+        if not doc:
+            raise DocsError(f"{path}: a module without a docstring")
+        out.append(f"| `{path.relative_to(root.parent)}` | {module_summary(doc).replace('|', '/')} |")
+    return "\n".join(out) + "\n"
+
+
 def demo_block(records: Path, sweep: str) -> str:
     from ..eval.report import record_lines
     from .records import load_sweep
@@ -86,6 +122,8 @@ def block(kind: str, args: str, records: Path) -> str:
         return benchmark_tables(all_records(records))[0] + "\n"
     if what == "layouts":
         return layouts_table()
+    if what == "modules":
+        return modules_table()
     raise DocsError(f"unknown generated block {kind} {args.strip()!r}")
 
 

@@ -86,7 +86,6 @@ def row_of(params: dict) -> str:
 def rows(folders: list[str | Path]) -> dict[str, dict[Seed, Record]]:
     """The records of some sweep folders by row, then seed (see the module's docstring).
     Two records of one row at one seed in a single sweep are an error."""
-    from ..models.encoder import ENCODER_ALIASES
 
     runs = []
     for folder in dict.fromkeys(Path(f).resolve() for f in folders):
@@ -94,7 +93,7 @@ def rows(folders: list[str | Path]) -> dict[str, dict[Seed, Record]]:
             settings = r["settings"]
             enc = settings.get("encoder")
             overlay = row_of(r.get("params") or {})
-            runs.append((overlay, seed_of(r.data), ENCODER_ALIASES.get(enc, enc), settings.get("max_epochs"), r))
+            runs.append((overlay, seed_of(r.data), enc, settings.get("max_epochs"), r))
     encoders, lengths = len({x[2] for x in runs}) > 1, len({x[3] for x in runs}) > 1
     named = [
         (row + (f"@{enc}" if encoders else "") + (f"@{epochs or '?'}ep" if lengths else ""), seed, r)

@@ -183,8 +183,6 @@ def paired_table(rows: dict[str, dict[Seed, Record]], baseline: str, last: int =
 
 def benchmark_groups(records: list[Record]) -> tuple[dict, dict]:
     """`{(benchmark, encoder, method, aux): [top-1 % per seed]}` and `{benchmark: [floor %]}`."""
-    from ..models.encoder import ENCODER_ALIASES
-
     runs, floors = [], defaultdict(list)
     for r in records:
         st = r["settings"]
@@ -192,11 +190,11 @@ def benchmark_groups(records: list[Record]) -> tuple[dict, dict]:
         if lacking:
             raise RecordError(f"{r.path}: its settings lack {', '.join(lacking)}")
         bench = st.get("protocol") or f"{st['dataset']}_oneshot"
-        aux = st["aux_classes"] if st.get("aux_classes") is not None else ALL_AUX.get(bench, "all")
+        aux = st["num_aux_classes"] if st.get("num_aux_classes") is not None else ALL_AUX.get(bench, "all")
         runs.append(
             (
                 bench,
-                str(ENCODER_ALIASES.get(st["encoder"], st["encoder"])),
+                str(st["encoder"]),
                 method_of(st),
                 aux,
                 st.get("max_epochs"),

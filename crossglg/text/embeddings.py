@@ -77,68 +77,8 @@ def load_encoder(name: str, device: str = "cpu"):
     return model
 
 
-_POOLING_MODES = (
-    "pooling_mode_cls_token",
-    "pooling_mode_mean_tokens",
-    "pooling_mode_max_tokens",
-    "pooling_mode_mean_sqrt_len_tokens",
-    "pooling_mode_weightedmean_tokens",
-    "pooling_mode_lasttoken",
-)
-
-
-def _dimension_from_configs(folder: Path) -> int | None:
-    """The sentence-embedding size from a model folder's configuration files: the
-    sentence-transformers module chain (`modules.json`: transformer, pooling, dense,
-    normalise), or a bare transformer's `hidden_size` (mean-pooled); None when the
-    files do not say."""
-    modules = folder / "modules.json"
-    if not modules.is_file():
-        cfg = folder / "config.json"
-        return json.loads(cfg.read_text()).get("hidden_size") if cfg.is_file() else None
-    dim = None
-    for m in json.loads(modules.read_text()):
-        kind, cfg = m.get("type", "").rsplit(".", 1)[-1], folder / m.get("path", "") / "config.json"
-        conf = json.loads(cfg.read_text()) if cfg.is_file() else {}
-        if kind == "Transformer":
-            dim = conf.get("hidden_size", dim)
-        elif kind == "Pooling":  # sentence-transformers < 6 and >= 6 spell it differently
-            modes = conf.get("pooling_mode")
-            n = (
-                len(modes)
-                if isinstance(modes, list)
-                else 1
-                if modes
-                else sum(bool(conf.get(k)) for k in _POOLING_MODES)
-            )
-            width = conf.get("embedding_dimension", conf.get("word_embedding_dimension"))
-            if width is None:
-                return None
-            dim = width * max(1, n)
-        elif kind == "Dense":
-            dim = conf.get("out_features")
-        elif kind != "Normalize":
-            return None
-    return dim
-
-
-def encoder_dimension(name: str | None) -> int:
-    """The size `D` of an encoder's sentence embeddings (0 for no encoder), read from
-    its configuration files without loading its weights, so that building a config
-    loads no model; an encoder whose files do not say is loaded and asked."""
-    if name is None:
-        return 0
-    path = Path(resolve_encoder(name))
-    if not path.is_dir():
-        try:
-            from huggingface_hub import snapshot_download
-
-            path = Path(snapshot_download(name, allow_patterns=["modules.json", "config.json", "*/config.json"]))
-        except Exception:  # noqa: BLE001 - not on the hub, or offline: load it below for the clear error
-            path = None
-    dim = _dimension_from_configs(path) if path is not None else None
-    if dim:
-        return int(dim)
+def text_width(name: str) -> int:
+    """The size `D` of an encoder's sentence embeddings, asked of the loaded encoder."""
     model = load_encoder(name)  # sentence-transformers >= 6 renamed the method
     return int((getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)())
 

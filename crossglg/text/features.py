@@ -2,9 +2,8 @@
 the JID targets of the auxiliary classes, in classifier order; and the key-joint masks
 of the evaluated classes, for the JID diagnostics.
 
-The data side knows nothing of text: these functions read what they need from a
-`SkeletonDataModule` (its dataset, split and text settings) and hand the result to
-the model (`CrossGLGTask.connect`)."""
+The data side knows nothing of text: the task calls these with its `text` settings and
+the classes of its data's split (`CrossGLGTask.setup`)."""
 
 from __future__ import annotations
 
@@ -44,22 +43,6 @@ def class_text_features(
     joints = cache.get(joint_texts, progress=progress).reshape(len(chosen), len(NTU_JOINTS), -1)
     kg = np.stack([k_gt(d.key_joints) for d in chosen])
     return TextFeatures(torch.from_numpy(np.ascontiguousarray(joints)), torch.from_numpy(kg), encoder)
-
-
-def datamodule_text(dm, progress: bool = False) -> TextFeatures:
-    """The text features of a set-up `SkeletonDataModule`'s auxiliary classes, in
-    classifier order, with its text encoder, descriptions and embedding cache."""
-    if dm.split is None:
-        dm.setup("fit")
-    h = dm.hparams
-    return class_text_features(
-        dm.dataset_name,
-        [int(c) for c in dm.split.aux_classes],
-        h.text_encoder,
-        h.descriptions,
-        h.embedding_cache,
-        progress,
-    )
 
 
 def key_joint_mask(dataset: str, classes: list[int], descriptions: str | None = None) -> torch.Tensor | None:
