@@ -39,6 +39,10 @@ TOOLS: dict[str, tuple[str, str]] = {
     "enroll": ("add a new action to a gallery from one or a few recordings", "crossglg.recognition_commands"),
     "recognize": ("recognise recordings against a gallery (no text needed)", "crossglg.recognition_commands"),
     "importance": ("plot which joints the JID weighs most for a recording", "crossglg.recognition_commands"),
+    "pretrained": (
+        "the model shipped in the package: its making, data, licence, result, checksum",
+        "crossglg.recognition_commands",
+    ),
     "sweep": (
         "run wandb sweep files' grids locally (resumable; several runs per GPU; --dry-run: the plan and its cost)",
         "crossglg.sweep",

@@ -204,7 +204,11 @@ class Recognizer:
     """A trained model and a gallery, for Python: enroll arrays or files as actions,
     recognise arrays or files. `gallery=None` keeps the gallery in memory."""
 
-    def __init__(self, ckpt: str | Path, gallery: str | Path | None = None):
+    def __init__(self, ckpt: str | Path | None = None, gallery: str | Path | None = None):
+        if ckpt is None:  # the model shipped in the package
+            from .pretrained import pretrained_checkpoint
+
+            ckpt = pretrained_checkpoint()
         self.model = load_model(ckpt)
         self.gallery = Gallery(gallery, self.model.fingerprint(), self.model.dim, self.model.streams)
 

@@ -27,11 +27,14 @@ _LAYOUT_HELP = f"the recordings' layout ({', '.join(LAYOUT_NAMES)}); found from 
 _INPUTS_HELP = "recordings: files, directories (searched recursively) or glob patterns"
 
 
-_CKPT_HELP = "a checkpoint, or a stream-set folder of checkpoints (with an optional streams.json)"
+_CKPT_HELP = (
+    "a checkpoint, or a stream-set folder of checkpoints (with an optional streams.json); "
+    "default: the model shipped in the package (`python -m crossglg pretrained`)"
+)
 
 
 def enroll_arguments(e) -> None:
-    e.add_argument("--ckpt", required=True, help=_CKPT_HELP)
+    e.add_argument("--ckpt", default=None, help=_CKPT_HELP)
     e.add_argument("--gallery", required=True)
     e.add_argument("--name", required=True, help="the action's name")
     e.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=_LAYOUT_HELP)
@@ -39,7 +42,7 @@ def enroll_arguments(e) -> None:
 
 
 def recognize_arguments(r) -> None:
-    r.add_argument("--ckpt", required=True, help=_CKPT_HELP)
+    r.add_argument("--ckpt", default=None, help=_CKPT_HELP)
     r.add_argument("--gallery", required=True)
     r.add_argument("--top", type=int, default=3)
     r.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=_LAYOUT_HELP)
@@ -50,15 +53,26 @@ def recognize_arguments(r) -> None:
 
 
 def importance_arguments(i) -> None:
-    i.add_argument("--ckpt", required=True)
+    i.add_argument("--ckpt", default=None, help=_CKPT_HELP)
     i.add_argument("--out", required=True, help="PNG to write (one recording), or a folder (one PNG per recording)")
     i.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=_LAYOUT_HELP)
     i.add_argument("files", nargs="+", help=_INPUTS_HELP)
 
 
 def _open(args):
-    model = load_model(args.ckpt)
+    model = load_model(checkpoint_of(args))
     return model, Gallery(args.gallery, model.fingerprint(), model.dim, model.streams)
+
+
+def checkpoint_of(args):
+    """`--ckpt`, or the shipped model (checksum verified) when none was given."""
+    if args.ckpt is not None:
+        return args.ckpt
+    from .pretrained import pretrained_checkpoint
+
+    args.ckpt = pretrained_checkpoint()
+    print(f"using the shipped model {args.ckpt.name} (python -m crossglg pretrained)", file=sys.stderr)
+    return args.ckpt
 
 
 def _report_skipped(failed: list[tuple[str, str]]) -> None:
@@ -132,7 +146,7 @@ def _importance(args) -> int:
     from .data.layout import NTU_JOINTS
     from .eval.plots import joint_importance_png
 
-    inference = load_model(args.ckpt)
+    inference = load_model(checkpoint_of(args))
     if inference.single is None:
         raise GalleryError(f"{args.ckpt}: a stream set; give one of its checkpoints (each has its own JID)")
     model, transform = inference.single, inference.members[0].transform
@@ -161,7 +175,35 @@ def _importance(args) -> int:
     return 0
 
 
+def pretrained_arguments(p) -> None:
+    p.description = (
+        "The model shipped in the package: how it was made, its training data and licence, its one-shot "
+        "result, and whether its weights match the recorded SHA-256; --export RUN makes it from a finished "
+        "fit run (what `make pretrained` does)."
+    )
+    p.add_argument("--export", default=None, metavar="RUN", help="a finished fit run folder to ship")
+    p.add_argument("--out-dir", default=None, help="where to write it (default: inside the package)")
+
+
+def _pretrained(args) -> int:
+    from . import pretrained
+
+    if args.export:
+        path = pretrained.export(args.export, out_dir=args.out_dir or pretrained.HERE)
+        print(f"wrote {path} and {path.with_suffix('.json')}")
+        if args.out_dir:
+            return 0
+    card, path = pretrained.info(), pretrained.pretrained_checkpoint()
+    r = card["result"]
+    print(f"{path} ({card['bytes'] / 1e6:.1f} MB, sha256 {card['sha256'][:16]}... verified)")
+    print(f"trained on: {card['training_data']}; encoder {card['settings']['encoder']}, seed {card['seed']}")
+    print(f"licence: {card['licence']}")
+    print(f"one-shot top-1 {r['top1']:.3f}, exemplar-averaged {r['exemplar_avg_top1']:.3f} ({r['queries']} queries)")
+    return 0
+
+
 COMMANDS = {
+    "pretrained": (pretrained_arguments, _pretrained),
     "enroll": (enroll_arguments, _enroll),
     "recognize": (recognize_arguments, _recognize),
     "importance": (importance_arguments, _importance),

@@ -299,3 +299,37 @@ def test_a_stream_set_serves_as_one_model(checkpoint, other_checkpoint, builtin_
     record = json.loads(out.read_text())
     assert record["queries"] == 280 and set(record["members"]) == {"a", "b"}
     assert (tmp_path / "eval" / "confusion_set.png").is_file()
+
+
+def test_a_shipped_model_is_verified_and_used_without_ckpt(checkpoint, builtin_cache, tmp_path, monkeypatch):
+    """`pretrained.export` makes a slim checkpoint and its card from a finished run; the
+    Recognizer and the commands use it when no checkpoint is given, after its SHA-256
+    matched; a damaged file is refused with the file named."""
+    import crossglg.pretrained as pretrained
+    from crossglg.errors import CheckpointError
+    from crossglg.recognition import Recognizer
+
+    run = tmp_path / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "checkpoints" / "last.ckpt").write_bytes(Path(checkpoint).read_bytes())
+    (run / "config.yaml").write_text("data:\n  dataset: builtin\n")
+    (run / "result.json").write_text(
+        json.dumps({"top1": 0.5, "exemplar_avg_top1": 0.4, "queries": 280, "settings": {"encoder": "x"}, "seed": 0})
+    )
+    ship = tmp_path / "ship"
+    ship.mkdir()
+    slim = pretrained.export(run, out_dir=ship)
+    assert slim.stat().st_size < Path(checkpoint).stat().st_size  # no optimiser state
+    monkeypatch.setattr(pretrained, "HERE", ship)
+    assert pretrained.pretrained_checkpoint() == slim and pretrained.info()["result"]["top1"] == 0.5
+    raw = builtin_cache.path.parent / "raw" / "S001C002P001R001A004.skeleton"
+    rec = Recognizer()
+    rec.enroll("clap", [raw])
+    assert rec.recognize([raw])[0][0][0] == "clap"
+    assert rec.gallery.fingerprint == Recognizer(checkpoint).gallery.fingerprint  # the same weights
+    slim.write_bytes(slim.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(CheckpointError, match=r"utdmhad.ckpt: its SHA-256 .* is not the recorded"):
+        pretrained.pretrained_checkpoint()
+    (ship / "utdmhad.json").unlink()
+    with pytest.raises(CheckpointError, match="no shipped model 'utdmhad'"):
+        Recognizer()

@@ -64,7 +64,7 @@ def evaluate_arguments(p) -> None:
         "streams, fused by their cosine similarities) on the data and protocol its first checkpoint was "
         "trained on: the result lines, and with --out the record (JSON) and its plots beside it."
     )
-    p.add_argument("--ckpt", required=True, help="a checkpoint, or a stream-set folder")
+    p.add_argument("--ckpt", default=None, help="a checkpoint, or a stream-set folder (default: the shipped model)")
     p.add_argument("--data-dir", default=None, help="where the data's caches are (default: as trained)")
     p.add_argument("--cache-dir", default=None, help="the prepared cache (default: as trained)")
     p.add_argument("--protocol", default=None, help="another protocol of the same data (default: as trained)")
@@ -77,10 +77,12 @@ def evaluate(args) -> int:
     from pathlib import Path
 
     from ..io import atomic_write_text
+    from ..recognition_commands import checkpoint_of
     from ..settings import EvaluationConfig
     from .fused import evaluate_model
     from .report import result_lines, summary, write_plots
 
+    args.ckpt = checkpoint_of(args)
     settings = EvaluationConfig(exemplar_draws=args.draws, calibration_at_test=False, leak_probe=False)
     overrides = {"data_dir": args.data_dir, "cache_dir": args.cache_dir, "protocol": args.protocol}
     results = evaluate_model(args.ckpt, settings, {k: v for k, v in overrides.items() if v}, args.members)

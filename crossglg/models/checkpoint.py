@@ -74,6 +74,21 @@ def read_checkpoint(path: str | Path, map_location: str = "cpu") -> Checkpoint:
     )
 
 
+def export_checkpoint(src: str | Path, dst: str | Path) -> Path:
+    """A slim copy of a training checkpoint for inference and distribution: the weights,
+    the task's and the data's settings, the version and the epoch, without the optimiser's
+    and the loops' state (a third of the size); written atomically. It serves `enroll`,
+    `recognize`, `evaluate` and `test`, not a resumed fit."""
+    from ..io import atomic_write_with
+
+    read_checkpoint(src)  # a clear error for a file that is not one
+    ckpt = torch.load(src, map_location="cpu", weights_only=True)
+    keep = ("state_dict", "hyper_parameters", "datamodule_hyper_parameters", "crossglg_version", "epoch")
+    slim = {k: ckpt[k] for k in keep if k in ckpt}
+    slim["state_dict"] = {k: v.clone() for k, v in slim["state_dict"].items()}
+    return atomic_write_with(dst, lambda f: torch.save(slim, f))
+
+
 def load_inference_model(path: str | Path, map_location: str = "cpu") -> CrossGLGNet:
     """A trained network for inference (text-free, in eval mode), from a checkpoint."""
     return read_checkpoint(path, map_location).network()
