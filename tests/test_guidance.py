@@ -280,3 +280,20 @@ def test_probe_command_on_a_fit_run(builtin_cache, tmp_path, capsys):
     out, err = capsys.readouterr()
     assert f"{root}: own " in out and "shuffled (another class)" in out
     assert "config.yaml: not found" in err
+
+
+def test_a_sweep_over_settings_names_its_rows_by_them(tmp_path):
+    import json
+
+    from crossglg.results.records import row_of
+    from crossglg.results.records import rows as load
+
+    params = {"seed_everything": 1, "model.encoder.name": "ctrgcn", "model.classifier.supcon_weight": 0.5}
+    assert row_of(params) == "encoder=ctrgcn,supcon_weight=0.5"
+    (tmp_path / "s").mkdir()
+    for enc in ("ctrgcn", "infogcn_lite"):
+        p = {"seed_everything": 0, "model.encoder.name": enc}
+        rec = {"params": p, "settings": {"encoder": enc, "max_epochs": 15}, "top1": 0.5}
+        (tmp_path / "s" / f"{enc}.json").write_text(json.dumps(rec))
+    # the encoder already names the row: no `@<encoder>` suffix
+    assert set(load([tmp_path / "s"])) == {"encoder=ctrgcn", "encoder=infogcn_lite"}

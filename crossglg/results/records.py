@@ -79,8 +79,15 @@ def row_of(params: dict) -> str:
     where the sweep varies no overlay, the parameters it varies apart from the seeds."""
     if "config" in params:
         return Path(str(params["config"])).stem
-    rest = [f"{k.split('.')[-1]}={v}" for k, v in params.items() if k not in ("seed_everything", "data.seed")]
+    rest = [f"{_short(k)}={v}" for k, v in params.items() if k not in ("seed_everything", "data.seed")]
     return ",".join(rest) or "default"
+
+
+def _short(key: str) -> str:
+    """A parameter's short name: its last part (`supcon_weight`), or the part before a
+    `name` (`model.encoder.name` -> `encoder`)."""
+    parts = key.split(".")
+    return parts[-2] if parts[-1] == "name" and len(parts) > 1 else parts[-1]
 
 
 def rows(folders: list[str | Path]) -> dict[str, dict[Seed, Record]]:
@@ -92,11 +99,13 @@ def rows(folders: list[str | Path]) -> dict[str, dict[Seed, Record]]:
         for r in load_sweep(folder):
             settings = r["settings"]
             enc = settings.get("encoder")
-            overlay = row_of(r.get("params") or {})
-            runs.append((overlay, seed_of(r.data), enc, settings.get("max_epochs"), r))
-    encoders, lengths = len({x[2] for x in runs}) > 1, len({x[3] for x in runs}) > 1
+            params = r.get("params") or {}
+            # A row that already names its encoder (a sweep over model.encoder.name) is not suffixed.
+            enc = None if "model.encoder.name" in params else enc
+            runs.append((row_of(params), seed_of(r.data), enc, settings.get("max_epochs"), r))
+    encoders, lengths = len({x[2] for x in runs if x[2]}) > 1, len({x[3] for x in runs}) > 1
     named = [
-        (row + (f"@{enc}" if encoders else "") + (f"@{epochs or '?'}ep" if lengths else ""), seed, r)
+        (row + (f"@{enc}" if encoders and enc else "") + (f"@{epochs or '?'}ep" if lengths else ""), seed, r)
         for row, seed, enc, epochs, r in runs
     ]
     sweeps_of = defaultdict(set)
