@@ -182,3 +182,31 @@ def test_a_layout_given_for_a_file_it_cannot_read_is_named(tmp_path):
         r"\.skeleton ones \(a \.skeleton file is read with --layout ntu",
     ):
         read_recording(f, "mediapipe33")
+
+
+def test_frames_with_lost_tracking_are_repaired_and_reported(pose, tmp_path, caplog):
+    """Kinect v1 writes all-zero joints where tracking was lost: lost frames at the ends
+    are trimmed, a short interior gap is interpolated, a long one is cut out, and the file
+    is named in a warning."""
+    from crossglg.data.lost_tracking import MAX_GAP
+
+    raw = write_as("kinect1", np.concatenate([pose, pose[::-1], pose]), 1000.0)  # (3T, 20, 3) millimetres
+    t = len(raw)
+    lost = np.zeros(t, bool)
+    lost[:3] = lost[-2:] = True  # trimmed
+    lost[20:23] = True  # interpolated
+    lost[40 : 40 + MAX_GAP + 1] = True  # cut out
+    raw[lost] = 0.0
+    np.save(tmp_path / "lost.npy", raw)
+    clean = read_recording(tmp_path / "lost.npy", layout="kinect1")  # no error: the torso is not 0 long
+    assert (np.abs(clean).sum((0, 2, 3)) > 0).sum() == t - 5 - MAX_GAP - 1  # frames kept
+    assert "lost.npy: 24 of" in caplog.text and "3 interpolated" in caplog.text and "5 trimmed" in caplog.text
+    # the interpolated frames lie between their neighbours (frames 19 and 23 of the file, 16 and 20 kept)
+    kept = read_recording(tmp_path / "lost.npy", layout="kinect1")[:, 16:21, :, 0]  # (3, 5, 25)
+    np.testing.assert_allclose(kept[:, 2], (kept[:, 0] + kept[:, 4]) / 2, atol=1e-5)
+
+    few = raw.copy()
+    few[8:] = 0.0  # 5 good frames left (3-7)
+    np.save(tmp_path / "few.npy", few)
+    with pytest.raises(SkeletonFormatError, match=r"few.npy.*5 good frame\(s\) remain, at least 10"):
+        read_recording(tmp_path / "few.npy", layout="kinect1")

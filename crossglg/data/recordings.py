@@ -17,7 +17,9 @@ Layouts (`LAYOUTS`; the README has the joint-by-joint table):
 An NTU joint that a layout lacks is the mean of its nearest source joints (a hand
 tip from the wrist, a neck from the shoulders and ears, ...). Units are found from
 the body: the torso (base of spine to spine at shoulders) must be 0.2-1.5 m long in
-metres, centimetres or millimetres. 2D input is refused.
+metres, centimetres or millimetres. 2D input is refused. Frames where tracking was lost
+(joints all zero, or missing) are trimmed, interpolated or cut out, with a warning
+(`lost_tracking`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +36,9 @@ from einops import rearrange
 
 from ..errors import SkeletonFormatError
 from .layout import MAX_BODIES, NTU_JOINTS, NUM_JOINTS, centre_on_spine
+from .lost_tracking import repair_lost_frames
+
+log = logging.getLogger(__name__)
 
 MIN_FRAMES = 2
 BASE, SHOULDERS = 0, 20  # NTU base of spine, spine at shoulders (the torso's ends)
@@ -463,6 +469,12 @@ def from_array(raw: np.ndarray, layout: str, min_frames: int = MIN_FRAMES, where
         _fail(where, f"array of shape {raw.shape}: expected (T, J, 3) or (M, T, J, 3)")
     if raw.shape[-2] != len(spec.joints):
         _fail(where, f"{raw.shape[-2]} joints per frame, the {layout} layout has {len(spec.joints)}")
+    try:
+        raw, repair = repair_lost_frames(raw)
+    except ValueError as e:
+        _fail(where, str(e))
+    if repair is not None:
+        log.warning("%s: %s", where, repair)
     if not np.isfinite(raw).all():
         _fail(where, "holds NaN or Inf values (a missing joint or frame?)")
     if raw.shape[1] < min_frames:
