@@ -1,7 +1,7 @@
 """`python -m crossglg`: LightningCLI's fit/validate/test/predict, and the data, text,
 model, evaluation and recognition tools beside them under the same entry point. The
 tools are listed once, in `TOOLS`; each lives in its own layer's `commands` module
-(`data/commands.py`, `text/commands.py`, `eval/commands.py`, `recognition_commands.py`,
+(`data/commands.py`, `text/commands.py`, `eval/commands.py`, `recognition_commands.py`, `video/commands.py`,
 `sweep.py`; `model-info` here, as it resolves configs the way `fit` does)."""
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ TOOLS: dict[str, tuple[str, str]] = {
     "enroll": ("add a new action to a gallery from one or a few recordings", "crossglg.recognition_commands"),
     "recognize": ("recognise recordings against a gallery (no text needed)", "crossglg.recognition_commands"),
     "importance": ("plot which joints the JID weighs most for a recording", "crossglg.recognition_commands"),
+    "pose": ("a video's skeleton by MediaPipe Pose (.npy; the video extra)", "crossglg.video.commands"),
     "pretrained": (
         "the model shipped in the package: its making, data, licence, result, checksum",
         "crossglg.recognition_commands",

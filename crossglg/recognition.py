@@ -35,9 +35,10 @@ from .data.recordings import EXTENSIONS, from_array, read_recording
 from .errors import GalleryError
 from .eval.oneshot import cosine
 from .io import atomic_write_text
+from .video import VIDEO_EXTENSIONS
 
 GALLERY_SCHEMA = "crossglg.gallery/v1"
-RECORDING_SUFFIXES = (*EXTENSIONS, ".npy", ".npz", ".txt")
+RECORDING_SUFFIXES = (*EXTENSIONS, ".npy", ".npz", ".txt", *VIDEO_EXTENSIONS)
 
 
 def model_fingerprint(model) -> str:

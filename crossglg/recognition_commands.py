@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -33,11 +34,28 @@ _CKPT_HELP = (
 )
 
 
+_POSE_MODEL_HELP = (
+    "MediaPipe's pose model file for video inputs (default: $CROSSGLG_POSE_MODEL, else downloaded once "
+    "into ~/.cache/crossglg)"
+)
+
+
+def pose_model_argument(p) -> None:
+    p.add_argument("--pose-model", default=None, metavar="PATH", help=_POSE_MODEL_HELP)
+
+
+def use_pose_model(args) -> None:
+    """`--pose-model` for every video this command reads (the reader looks it up there)."""
+    if getattr(args, "pose_model", None):
+        os.environ["CROSSGLG_POSE_MODEL"] = str(args.pose_model)
+
+
 def enroll_arguments(e) -> None:
     e.add_argument("--ckpt", default=None, help=_CKPT_HELP)
     e.add_argument("--gallery", required=True)
     e.add_argument("--name", required=True, help="the action's name")
     e.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=_LAYOUT_HELP)
+    pose_model_argument(e)
     e.add_argument("files", nargs="+", help=_INPUTS_HELP)
 
 
@@ -46,6 +64,7 @@ def recognize_arguments(r) -> None:
     r.add_argument("--gallery", required=True)
     r.add_argument("--top", type=int, default=3)
     r.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=_LAYOUT_HELP)
+    pose_model_argument(r)
     r.add_argument("--batch-size", type=int, default=64, help="recordings read and embedded at a time")
     r.add_argument("--out", default=None, help="write the results to a .csv (or .json) file instead of printing them")
     r.add_argument("--json", action="store_true", help="print the results as JSON lines")
@@ -56,10 +75,13 @@ def importance_arguments(i) -> None:
     i.add_argument("--ckpt", default=None, help=_CKPT_HELP)
     i.add_argument("--out", required=True, help="PNG to write (one recording), or a folder (one PNG per recording)")
     i.add_argument("--layout", choices=LAYOUT_NAMES, default=None, help=_LAYOUT_HELP)
+    i.add_argument("--animate", action="store_true", help="also write an animated GIF beside each PNG")
+    pose_model_argument(i)
     i.add_argument("files", nargs="+", help=_INPUTS_HELP)
 
 
 def _open(args):
+    use_pose_model(args)
     model = load_model(checkpoint_of(args))
     return model, Gallery(args.gallery, model.fingerprint(), model.dim, model.streams)
 
@@ -146,6 +168,7 @@ def _importance(args) -> int:
     from .data.layout import NTU_JOINTS
     from .eval.plots import joint_importance_png
 
+    use_pose_model(args)
     inference = load_model(checkpoint_of(args))
     if inference.single is None:
         raise GalleryError(f"{args.ckpt}: a stream set; give one of its checkpoints (each has its own JID)")
@@ -171,6 +194,10 @@ def _importance(args) -> int:
         path = joint_importance_png(k, xy, out, f"JID joint importance: {Path(f).name}")
         top = np.argsort(-k)[:5]
         print(f"wrote {path}; most important joints: " + ", ".join(f"{NTU_JOINTS[j]} ({k[j]:.3f})" for j in top))
+        if args.animate:
+            from .video.render import animate_skeleton
+
+            print(f"wrote {animate_skeleton(raw, path.with_suffix('.gif'), k, Path(f).name)}")
     _report_skipped(failed)
     return 0
 

@@ -88,3 +88,11 @@ def tiny_encoder(tmp_path_factory):
     st = SentenceTransformer(modules=[models.Transformer(str(d / "bert")), models.Pooling(32, "mean")])
     st.save(str(d / "st"))
     return str(d / "st")
+
+
+@pytest.fixture(scope="session")
+def checkpoint(builtin_cache, tiny_encoder, tmp_path_factory):
+    """A tiny model trained for 2 steps on the built-in data (for the recognition tools)."""
+    from helpers import train_tiny_checkpoint
+
+    return train_tiny_checkpoint(builtin_cache, tiny_encoder, tmp_path_factory.mktemp("rec"), seed=0)

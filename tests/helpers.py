@@ -165,3 +165,19 @@ def write_as(layout: str, ntu: np.ndarray, scale: float = 1.0) -> np.ndarray:
     for v, j in counterparts(layout).items():
         src[:, j] = ntu[:, v]
     return src * np.asarray(spec.axis_signs) * scale
+
+
+def train_tiny_checkpoint(cache, encoder, tmp: Path, seed: int) -> Path:
+    """A tiny task fitted for 2 steps; its `last.ckpt`."""
+    L.seed_everything(seed)
+    dm = tiny_datamodule(cache)
+    m = tiny_task(dm, encoder, tmp / "emb")
+    t = tiny_trainer(
+        tmp,
+        max_epochs=1,
+        limit_train_batches=2,
+        limit_val_batches=0,
+        callbacks=[L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp / f"ck{seed}", save_last=True)],
+    )
+    t.fit(m, dm)
+    return tmp / f"ck{seed}" / "last.ckpt"

@@ -4,35 +4,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import lightning as L
 import pytest
 
-from helpers import tiny_datamodule, tiny_task, tiny_trainer
-
-
-def _train(builtin_cache, tiny_encoder, tmp, seed: int):
-    L.seed_everything(seed)
-    dm = tiny_datamodule(builtin_cache)
-    m = tiny_task(dm, tiny_encoder, tmp / "emb")
-    t = tiny_trainer(
-        tmp,
-        max_epochs=1,
-        limit_train_batches=2,
-        limit_val_batches=0,
-        callbacks=[L.pytorch.callbacks.ModelCheckpoint(dirpath=tmp / f"ck{seed}", save_last=True)],
-    )
-    t.fit(m, dm)
-    return tmp / f"ck{seed}" / "last.ckpt"
-
-
-@pytest.fixture(scope="module")
-def checkpoint(builtin_cache, tiny_encoder, tmp_path_factory):
-    return _train(builtin_cache, tiny_encoder, tmp_path_factory.mktemp("rec"), seed=0)
+from helpers import train_tiny_checkpoint
 
 
 @pytest.fixture(scope="module")
 def other_checkpoint(builtin_cache, tiny_encoder, tmp_path_factory):
-    return _train(builtin_cache, tiny_encoder, tmp_path_factory.mktemp("rec1"), seed=1)
+    return train_tiny_checkpoint(builtin_cache, tiny_encoder, tmp_path_factory.mktemp("rec1"), seed=1)
 
 
 def cli(*args):

@@ -13,6 +13,8 @@ Layouts (`LAYOUTS`; the README has the joint-by-joint table):
 - `mediapipe33`: MediaPipe Pose world landmarks (33 joints, metres, x right, y down,
   z forward), from `.npy` `(T, 33, 3|4)`, CSV or JSON (`read_mediapipe_table`).
 - `array`: `.npy`/`.npz` already in NTU order and axes, `(T, 25, 3)` or `(M, T, 25, 3)`.
+- videos (`.mp4`, `.mov`, ...): MediaPipe Pose first (`crossglg.video`, the `video` extra),
+  then `mediapipe33`.
 
 An NTU joint that a layout lacks is the mean of its nearest source joints (a hand
 tip from the wrist, a neck from the shoulders and ears, ...). Units are found from
@@ -35,6 +37,7 @@ import numpy as np
 from einops import rearrange
 
 from ..errors import SkeletonFormatError
+from ..video import is_video
 from .layout import MAX_BODIES, NTU_JOINTS, NUM_JOINTS, centre_on_spine
 from .lost_tracking import repair_lost_frames
 
@@ -425,6 +428,12 @@ def read_recording(path: str | Path, layout: str | None = None, min_frames: int 
         raise FileNotFoundError(f"{path}: no such file")
     if layout is not None and layout not in LAYOUT_NAMES:
         raise ValueError(f"unknown layout {layout!r}; known: {', '.join(LAYOUT_NAMES)}")
+    if is_video(path):  # MediaPipe Pose, then the mediapipe33 layout (crossglg.video)
+        if layout not in (None, "mediapipe33"):
+            _fail(path, f"a video becomes a mediapipe33 skeleton; --layout {layout} does not apply")
+        from ..video.extract import video_skeleton
+
+        return from_array(video_skeleton(path)[..., :3], "mediapipe33", min_frames, where=path)
     if layout is not None and path.suffix not in READS[layout]:
         found = EXTENSIONS.get(path.suffix)
         _fail(
