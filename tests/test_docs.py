@@ -80,3 +80,18 @@ def test_the_front_door_has_its_generated_blocks_and_a_broken_marker_is_named(tm
     (tmp_path / "README.md").write_text("<!-- crossglg:table layouts --> b\n<!-- crossglg:end -->\n")
     with pytest.raises(DocsError, match="README.md:1: not a generated-block marker on a line of its own"):
         stale(tmp_path, tmp_path)
+
+
+def test_a_walkthrough_block_shows_the_recorded_commands_and_output(tmp_path):
+    from crossglg.results.docs import render
+
+    text = "# x\n<!-- crossglg:session shipped -->\nold\n<!-- crossglg:end -->\n"
+    with pytest.raises(DocsError, match=r"sessions/shipped.json: no such session record"):
+        render(text, tmp_path)
+    (tmp_path / "sessions").mkdir()
+    steps = [{"command": "python -m crossglg enroll a.mat", "output": "enrolled 'a'"}, {"command": "ls", "output": ""}]
+    rec = {"steps": steps, "commit": "abc1234", "date": "2026-12-07", "machine": "x86_64, 2 CPUs", "wall_s": 12.3}
+    (tmp_path / "sessions" / "shipped.json").write_text(json.dumps(rec))
+    got = render(text, tmp_path)
+    assert "```console\n$ python -m crossglg enroll a.mat\nenrolled 'a'\n$ ls\n```" in got
+    assert "at commit abc1234 on 2026-12-07 (x86_64, 2 CPUs; 12 s in all)" in got and "old" not in got

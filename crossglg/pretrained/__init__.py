@@ -72,6 +72,7 @@ def export(run_dir: str | Path, name: str = DEFAULT, out_dir: str | Path = HERE)
     config = yaml.safe_load((run / "config.yaml").read_text())
     card = {
         "name": name,
+        "rebuild": "make pretrained",
         "file": ckpt.name,
         "sha256": sha256(ckpt),
         "bytes": ckpt.stat().st_size,

@@ -11,6 +11,8 @@ of its own; the start marker says what goes there:
 - `<!-- crossglg:table modules -->`: every module of the package with the first sentence
   of its docstring (`modules_table`)
 - `<!-- crossglg:demo SWEEP -->`: the demo's result lines and time, from its record
+- `<!-- crossglg:session NAME -->`: a walkthrough's commands and what they printed, from
+  `results/sessions/NAME.json` (written by `experiments/sessions.py`)
 
 `regenerate` rewrites the blocks; `stale` lists the files whose blocks differ from what
 the records give (the test that guards the docs calls it).
@@ -25,7 +27,7 @@ from ..errors import CrossGLGError
 from ..io import atomic_write_text
 
 END = "<!-- crossglg:end -->"
-START = re.compile(r"<!-- crossglg:(?P<kind>table|demo)\b(?P<args>[^>\n]*)-->")
+START = re.compile(r"<!-- crossglg:(?P<kind>table|demo|session)\b(?P<args>[^>\n]*)-->")
 
 
 class DocsError(CrossGLGError):
@@ -102,6 +104,26 @@ def demo_block(records: Path, sweep: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def session_block(records: Path, name: str) -> str:
+    """A recorded walkthrough: each command after `$ `, then what it printed."""
+    import json
+
+    path = records / "sessions" / f"{name}.json"
+    if not path.is_file():
+        raise DocsError(f"{path}: no such session record (python experiments/sessions.py {name})")
+    rec = json.loads(path.read_text())
+    lines = ["```console"]
+    for step in rec["steps"]:
+        lines += [f"$ {step['command']}", *([step["output"]] if step["output"] else [])]
+    lines += [
+        "```",
+        "",
+        f"Recorded by `python experiments/sessions.py {name}` at commit {rec['commit']} on {rec['date']} "
+        f"({rec['machine']}; {rec['wall_s']:.0f} s in all).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def block(kind: str, args: str, records: Path) -> str:
     from .records import rows
     from .tables import all_records, benchmark_tables, headline_table, paired_table
@@ -111,6 +133,8 @@ def block(kind: str, args: str, records: Path) -> str:
     plain = [w for w in words if "=" not in w]
     if kind == "demo":
         return demo_block(records, plain[0] if plain else "demo")
+    if kind == "session":
+        return session_block(records, plain[0] if plain else "")
     what = plain[0] if plain else ""
     if what in ("headline", "paired"):
         if len(plain) < 2:
