@@ -140,7 +140,7 @@ rehearsal:
 # The recogniser shipped in the package (crossglg/pretrained/utdmhad.ckpt and its card): the
 # configuration the validation split chose (configs/utdmhad.yaml: CTR-GCN, CrossGLG) at seed 0,
 # trained on UTD-MHAD's 18 auxiliary classes, then exported with its SHA-256. The same run as
-# seed 0 of utdmhad_strongest; deterministic on one machine (about 6 minutes on 2 cores).
+# seed 0 of utdmhad_strongest (its wall time is in the card, crossglg/pretrained/utdmhad.json).
 pretrained:
 	rm -rf runs/pretrained
 	$(PYTHON) -m crossglg fit --config configs/utdmhad.yaml --config configs/methods/crossglg.yaml \
