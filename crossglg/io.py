@@ -48,3 +48,14 @@ def atomic_save_npy(path: str | Path, array: np.ndarray) -> Path:
 def atomic_save_figure(fig, path: str | Path, **savefig_args) -> Path:
     """A matplotlib figure as PNG, atomically."""
     return atomic_write_with(path, lambda fh: fig.savefig(fh, format="png", **savefig_args))
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

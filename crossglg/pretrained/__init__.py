@@ -13,22 +13,14 @@ cite the data set's paper.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from ..errors import CheckpointError
+from ..io import file_sha256
 
 HERE = Path(__file__).parent
 DEFAULT = "utdmhad"
-
-
-def sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def info(name: str = DEFAULT) -> dict:
@@ -46,7 +38,7 @@ def pretrained_checkpoint(name: str = DEFAULT) -> Path:
         raise CheckpointError(
             f"{path}: the shipped model's weights are missing; reinstall crossglg or `make pretrained`"
         )
-    digest = sha256(path)
+    digest = file_sha256(path)
     if digest != card["sha256"]:
         raise CheckpointError(
             f"{path}: its SHA-256 {digest[:16]}... is not the recorded {card['sha256'][:16]}... "
@@ -74,7 +66,7 @@ def export(run_dir: str | Path, name: str = DEFAULT, out_dir: str | Path = HERE)
         "name": name,
         "rebuild": "make pretrained",
         "file": ckpt.name,
-        "sha256": sha256(ckpt),
+        "sha256": file_sha256(ckpt),
         "bytes": ckpt.stat().st_size,
         "training_data": (
             f"{config['data']['dataset']}, protocol {config['data'].get('protocol') or 'utdmhad_oneshot'}: "

@@ -20,7 +20,6 @@ MediaPipe's body model's.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SkeletonFormatError
-from ..io import atomic_write_with
+from ..io import atomic_write_with, file_sha256
 from . import require_mediapipe
 from .decode import TARGET_FPS, VideoInfo, read_frames, video_info
 from .pose_model import cache_dir, pose_model_path
@@ -38,14 +37,6 @@ from .pose_model import cache_dir, pose_model_path
 EXTRACTOR_VERSION = 1  # part of the cache key: bump when the extraction changes
 MIN_DETECTED = 0.5  # the share of frames that must show a person
 SMOOTH = 5  # frames in the translation's median filter
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @contextlib.contextmanager
@@ -124,7 +115,7 @@ def restore_movement(world: np.ndarray, image: np.ndarray, width: int, height: i
 
 
 def _cache_path(video: Path, model: Path) -> Path:
-    key = f"{file_digest(video)[:24]}-{file_digest(model)[:12]}-v{EXTRACTOR_VERSION}"
+    key = f"{file_sha256(video)[:24]}-{file_sha256(model)[:12]}-v{EXTRACTOR_VERSION}"
     return cache_dir() / "poses" / f"{key}.npz"
 
 
