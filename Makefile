@@ -7,7 +7,7 @@ SWEEP = $(PYTHON) -m crossglg sweep
 .PHONY: install test lint demo demo-record bench-data bench reproduce reproduce-smoke tables tables-check \
 	utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-infogcn-sources utdmhad-val utdmhad-val-length \
 	utdmhad-val-data-order utdmhad-length ablation-utdmhad composed rehearsal reproduce-plan utdmhad-val-strongest utdmhad-strongest \
-	pretrained sessions
+	pretrained sessions utdmhad-val-streams
 
 install:
 	@if [ "$(PYTHON)" = "$(VENV)/bin/python" ] && [ ! -x "$(PYTHON)" ]; then python3 -m venv $(VENV); fi
@@ -35,7 +35,7 @@ bench-data:
 	$(PYTHON) experiments/bench_data.py $(BENCH_DATA_ARGS)
 
 bench:
-	$(PYTHON) experiments/bench.py
+	$(PYTHON) experiments/bench.py --record
 	$(PYTHON) experiments/bench_recognize.py
 	$(PYTHON) experiments/bench_video.py
 
@@ -83,6 +83,12 @@ utdmhad-val-strongest:
 
 utdmhad-strongest:
 	$(SWEEP) experiments/sweeps/utdmhad_strongest.yaml
+	$(PYTHON) -m crossglg tables
+
+# The input stream on the validation split: joint and bone runs, then each seed's joint + bone set.
+utdmhad-val-streams:
+	$(SWEEP) experiments/sweeps/utdmhad_val_streams.yaml
+	$(PYTHON) experiments/fuse_streams.py utdmhad_val_streams
 	$(PYTHON) -m crossglg tables
 
 utdmhad-length:

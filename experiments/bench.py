@@ -1,10 +1,11 @@
 """Speed and memory benchmark (`make bench`): training step and inference time per
 sample of each encoder, bare and with CrossGLG, at NTU settings (T=64, V=25, M=2),
-measured in the same run; parameters and FLOPs; peak memory. Writes bench.json with
-`train_step_ratio` (CrossGLG training step / bare encoder step) and `inference_ratio`
-(text-free inference / bare encoder inference), for the InfoGCN encoder.
+measured in the same run; parameters and FLOPs; peak memory. Writes bench.json with, per
+encoder, `train_step_ratio` (CrossGLG training step / bare encoder step) and
+`inference_ratio` (text-free inference / bare encoder inference) under `ratios`, and the
+first encoder's at the top level; `--record` also writes `results/bench/<date>.json`.
 
-    python experiments/bench.py [--batch 16] [--repeats 5] [--device cpu|cuda] [--bf16] [--compile]
+    python experiments/bench.py [--batch 16] [--repeats 5] [--device cpu|cuda] [--bf16] [--compile] [--record]
 
 Targets: training step at most 1.3x the bare encoder's, inference at most 1.05x.
 Text embeddings are cached tensors here as in training (never recomputed per step).
@@ -19,12 +20,15 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import torch
 
 from crossglg.models.info import model_info
 from crossglg.models.network import CrossGLGNet
 from crossglg.settings import EncoderConfig, GuidanceConfig
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def timed(fn, repeats: int, device: str) -> float:
@@ -105,6 +109,7 @@ def main() -> None:
         help="measure every model this many times, interleaved, and keep the fastest (drift, noise)",
     )
     ap.add_argument("--out", default="bench.json")
+    ap.add_argument("--record", action="store_true", help="also write results/bench/<date>.json")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -159,6 +164,13 @@ def main() -> None:
             )
             rows.append(r)
     ref = a.encoders[0]
+    ratios = {
+        enc: {
+            k: by[(enc, "crossglg")][ms] / by[(enc, "bare")][ms]
+            for k, ms in (("train_step_ratio", "train_ms_per_sample"), ("inference_ratio", "infer_ms_per_sample"))
+        }
+        for enc in a.encoders
+    }
     result = {
         "device": a.device,
         "batch": a.batch,
@@ -167,12 +179,16 @@ def main() -> None:
         "threads": torch.get_num_threads(),
         "rounds": a.rounds,
         "repeats": a.repeats,
-        "train_step_ratio": by[(ref, "crossglg")]["train_ms_per_sample"] / by[(ref, "bare")]["train_ms_per_sample"],
-        "inference_ratio": by[(ref, "crossglg")]["infer_ms_per_sample"] / by[(ref, "bare")]["infer_ms_per_sample"],
+        **ratios[ref],
+        "ratios": ratios,
         "rows": rows,
     }
-    with open(a.out, "w") as fh:
-        json.dump(result, fh, indent=1)
+    outs = [Path(a.out)] + (
+        [REPO / "results" / "bench" / f"{time.strftime('%Y-%m-%d-%H%M%S')}.json"] if a.record else []
+    )
+    for out in outs:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1))
     print(f"device {a.device}, batch {a.batch}, T=64 V=25 M=2, bf16={a.bf16}, compile={a.compile}")
     print(
         "| encoder | model | train ms/sample | inference ms/sample | inference params | training params | GFLOPs/sample (inference) | peak MB |"
@@ -184,10 +200,13 @@ def main() -> None:
             f"| {r['encoder']} | {name} | {r['train_ms_per_sample']:.1f} | {r['infer_ms_per_sample']:.1f} | "
             f"{r['params_inference'] / 1e6:.3f} M | {r['params_training'] / 1e6:.3f} M | {r['gflops']:.2f} | {r['peak_mb']:.0f} |"
         )
-    print(
-        f"train_step_ratio ({ref}): {result['train_step_ratio']:.3f} (target <= 1.3); "
-        f"inference_ratio: {result['inference_ratio']:.3f} (target <= 1.05)"
-    )
+    print()
+    print("| encoder | CrossGLG / bare: training step (target <= 1.3) | text-free inference / bare (target <= 1.05) |")
+    print("|---|---|---|")
+    for enc, r in ratios.items():
+        print(f"| {enc} | {r['train_step_ratio']:.3f} | {r['inference_ratio']:.3f} |")
+    for out in outs[1:]:
+        print(f"wrote {out}")
 
 
 if __name__ == "__main__":

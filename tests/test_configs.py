@@ -232,6 +232,8 @@ def test_model_info_reads_layered_configs(capsys):
     assert (plain["jid_params"], plain["interaction_params"]) == (0, 0)
     assert plain["classifier_params"] == 256 * 256 + 256 + 256 * 20 + 20
     assert plain["inference_params"] == full["encoder_params"]
+    ctr = info("utdmhad.yaml")  # CTR-GCN: its layers iterate over a parameter (the adjacency)
+    assert ctr["encoder"] == "ctrgcn" and ctr["gflops_per_sample"] > 0
 
 
 def test_wandb_is_offline_without_a_key(monkeypatch, tmp_path):

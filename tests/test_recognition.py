@@ -312,3 +312,47 @@ def test_a_shipped_model_is_verified_and_used_without_ckpt(checkpoint, builtin_c
     (ship / "utdmhad.json").unlink()
     with pytest.raises(CheckpointError, match="no shipped model 'utdmhad'"):
         Recognizer()
+
+
+def test_fuse_streams_pairs_each_seeds_stream_set_with_its_runs(checkpoint, other_checkpoint, tmp_path):
+    """experiments/fuse_streams.py on a stream sweep's records and run folders: a seed with
+    both streams gets a record of its set (the joint run's settings, `stream=joint+bone`,
+    each member's own result); a set of one checkpoint twice scores as that checkpoint; a
+    seed with one stream only is skipped."""
+    import shutil
+
+    from crossglg.eval.fused import evaluate_model
+    from crossglg.settings import EvaluationConfig
+
+    runs, records = tmp_path / "runs", tmp_path / "results"
+    members = {0: {"joint": checkpoint, "bone": other_checkpoint}, 1: {"joint": checkpoint, "bone": checkpoint}}
+    members[2] = {"joint": other_checkpoint}
+    for seed, by_stream in members.items():
+        for stream, ckpt in by_stream.items():
+            run = f"seed_everything={seed},data.transform.stream={stream}"
+            (runs / "sw" / run / "checkpoints").mkdir(parents=True)
+            shutil.copyfile(ckpt, runs / "sw" / run / "checkpoints" / "last.ckpt")
+            params = {"seed_everything": seed, "data.transform.stream": stream}
+            record = {"stage": "validate", "epoch": 0, "top1": 0.5, "settings": {"encoder": "tiny"}, "params": params}
+            (records / "sw").mkdir(parents=True, exist_ok=True)
+            (records / "sw" / f"{run}.json").write_text(json.dumps(record))
+    script = Path(__file__).parents[1] / "experiments" / "fuse_streams.py"
+    cmd = [sys.executable, script, "sw", "--runs", runs, "--records", records, "--draws", "20"]
+    r = subprocess.run(list(map(str, cmd)), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "seed 2: no run of bone yet; skipped" in r.stdout
+    assert sorted(p.name for p in (records / "sw_fused").iterdir()) == [
+        "seed_everything=0,stream=joint+bone.json",
+        "seed_everything=1,stream=joint+bone.json",
+    ]
+    zero = json.loads((records / "sw_fused" / "seed_everything=0,stream=joint+bone.json").read_text())
+    assert zero["params"] == {"seed_everything": 0, "data.transform.stream": "joint+bone"}
+    assert zero["settings"] == {"encoder": "tiny"} and zero["streams"] == ["joint", "bone"]
+    settings = EvaluationConfig(exemplar_draws=20, calibration_at_test=False, leak_probe=False)
+    for stream, ckpt in members[0].items():
+        (alone,) = evaluate_model(ckpt, settings).values()
+        assert zero["members"][stream]["top1"] == pytest.approx(alone.top1)
+    one = json.loads((records / "sw_fused" / "seed_everything=1,stream=joint+bone.json").read_text())
+    assert one["members"]["joint"]["top1"] == pytest.approx(zero["members"]["joint"]["top1"])
+    # The same cosines up to float rounding: a near-tie of this barely trained model may flip one query.
+    assert abs(one["top1"] - one["members"]["joint"]["top1"]) <= 1 / one["queries"] + 1e-9

@@ -20,7 +20,9 @@ def model_info(model_args: dict, window: int = 64, persons: int = 2) -> dict:
         **{k: v for k, v in model_args.items() if k in NETWORK_KEYS and k != "persons"}, persons=persons
     ).eval()
     x = torch.randn(1, 3, window, 25, persons)
-    with torch.no_grad(), FlopCounterMode(display=False) as fc:
+    # Counted with autograd on: under no_grad the counter's module tracker fails on a layer
+    # that iterates over a parameter (CTR-GCN's adjacency); the forward FLOPs are the same.
+    with FlopCounterMode(display=False) as fc:
         model.embed(x)
     enc, jid = count_parameters(model.encoder), count_parameters(model.jid)
     return {

@@ -58,7 +58,13 @@ def encoder_identity(name: str) -> str:
 
 def load_encoder(name: str, device: str = "cpu"):
     """A frozen SentenceTransformer; a clear error (fast, never a hang) when missing."""
-    from sentence_transformers import SentenceTransformer
+    import contextlib
+    import sys
+
+    # transformers prints a line on stdout when imported with WANDB_MODE=offline; stdout
+    # carries tools' results (`model-info --json`), so it goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        from sentence_transformers import SentenceTransformer
 
     target = resolve_encoder(name)
     try:
