@@ -134,11 +134,12 @@ reproduce-smoke:
 # the stand-in's .skeleton files, `prepare ntu120`, a tiny grid at 20 and 100 auxiliary classes
 # (experiments/sweeps/ntu120_rehearsal.yaml), the tables. Accuracy on the stand-in means nothing.
 REHEARSAL ?= runs/rehearsal
+REHEARSAL_PER_CLASS ?= 4
 NTU120_MISSING ?= $(or $(CROSSGLG_SHARED_DATA),../shared/data)/ntu/NTU_RGBD120_samples_with_missing_skeletons.txt
 REHEARSAL_MISSING = $(if $(wildcard $(NTU120_MISSING)),$(NTU120_MISSING),none)
 
 rehearsal:
-	$(PYTHON) -m crossglg generate ntu120-standin --per-class 4 --workers 2 --missing-list $(REHEARSAL_MISSING) --out $(REHEARSAL)/raw
+	$(PYTHON) -m crossglg generate ntu120-standin --per-class $(REHEARSAL_PER_CLASS) --workers 2 --missing-list $(REHEARSAL_MISSING) --out $(REHEARSAL)/raw
 	$(PYTHON) -m crossglg prepare ntu120 --raw-dir $(REHEARSAL)/raw --out $(REHEARSAL)/data/ntu120/cache --missing-list $(REHEARSAL_MISSING)
 	$(SWEEP) --out $(REHEARSAL)/sweeps --records $(REHEARSAL)/records experiments/sweeps/ntu120_rehearsal.yaml -- --data.data_dir=$(REHEARSAL)/data
 	$(PYTHON) -m crossglg tables --records $(REHEARSAL)/records --benchmarks --csv $(REHEARSAL)/benchmarks.csv

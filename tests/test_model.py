@@ -75,6 +75,10 @@ def test_nearest_exemplar_exact_accuracy():
     assert r.top1 == pytest.approx(4 / 5) and r.num_queries == 5 and r.num_classes == 2
     assert r.per_class == pytest.approx([1.0, 2 / 3]) and r.confusion.tolist() == [[2, 0], [1, 2]]
     assert r.line() == "one-shot top-1: 0.800 (5 queries, 2 novel classes)"
+    from crossglg.errors import ProtocolError
+
+    with pytest.raises(ProtocolError, match="no queries to evaluate: all 2 recordings of the 2 evaluated classes"):
+        evaluate_oneshot(feats[:2], targets[:2], ex[:2])  # exemplars only
 
 
 def test_calibration_and_episodes_on_separable_data():

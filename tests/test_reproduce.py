@@ -129,3 +129,21 @@ def test_tables_count_a_run_repeated_in_two_sweeps_once(tmp_path):
     assert sorted(round(v, 6) for v in values) == [65.0, 80.0, 90.0]
     assert groups["utdmhad_val", "infogcn", "CrossGLG (JID ramp 3 epochs)", "all"] == [30.0]
     assert floors["utdmhad_val"] == [50.0] * 5
+
+
+def test_rehearsal_runs_the_ntu120_path_end_to_end(tmp_path):
+    """`make rehearsal` at two recordings per class (the exemplar and one query): the NTU-120 stand-in's .skeleton files,
+    `prepare ntu120`, the rehearsal grid (plain and CrossGLG at 20 and 100 auxiliary classes,
+    through configs/ntu120.yaml and the official protocol), and the benchmark tables."""
+    cmd = ["make", "rehearsal", f"PYTHON={sys.executable}", f"REHEARSAL={tmp_path}", "REHEARSAL_PER_CLASS=2"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    raw = sorted((tmp_path / "raw").glob("*.skeleton"))
+    assert len(raw) >= 2 * 120 - 10 and "S018C003P008R001A061.skeleton" in {p.name for p in raw}
+    records = sorted((tmp_path / "records" / "ntu120_rehearsal").glob("*.json"))
+    assert len(records) == 4
+    aux = {json.loads(p.read_text())["settings"]["num_aux_classes"] for p in records}
+    assert aux == {20, 100}
+    rows = list(csv.DictReader(open(tmp_path / "benchmarks.csv")))
+    assert {row["method"] for row in rows} == {"plain encoder", "CrossGLG"}
+    assert "ntu120_oneshot" in r.stdout

@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torchmetrics.functional.classification import multiclass_accuracy, multiclass_confusion_matrix
 
+from ..errors import ProtocolError
+
 
 def cosine(queries: torch.Tensor, exemplars: torch.Tensor) -> torch.Tensor:
     """`queries (Q, C)`, `exemplars (K, C)` -> cosine similarities `(Q, K)`."""
@@ -67,6 +69,11 @@ def evaluate_oneshot(features: torch.Tensor, targets: torch.Tensor, exemplar: to
     order = exemplars_by_class(targets, exemplar)
     k = len(order)
     q = ~exemplar
+    if not bool(q.any()):
+        raise ProtocolError(
+            f"no queries to evaluate: all {len(targets)} recordings of the {k} evaluated classes are their "
+            "exemplars (the data has one recording per class; a one-shot evaluation needs more)"
+        )
     pred = nearest_exemplar(features[q], features[order])
     tq = targets[q]
     top1 = float(multiclass_accuracy(pred, tq, num_classes=k, average="micro"))
