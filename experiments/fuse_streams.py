@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import subprocess
 from pathlib import Path
 
 from crossglg.eval.fused import evaluate_model
@@ -27,6 +26,7 @@ from crossglg.eval.report import summary
 from crossglg.io import atomic_write_text
 from crossglg.models.stream_set import write_stream_set
 from crossglg.results.records import load_sweep, seed_of
+from crossglg.run_result import commit
 from crossglg.settings import EvaluationConfig
 
 STREAM = "data.transform.stream"
@@ -48,15 +48,6 @@ def last_checkpoint(run_dir: Path) -> Path:
     if not ckpt.is_file():
         raise SystemExit(f"{run_dir}: no checkpoints/last.ckpt (is --runs the sweep's --out?)")
     return ckpt
-
-
-def commit() -> str | None:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def fuse_seed(by_stream: dict, streams: list[str], runs: Path, sweep: str, draws: int) -> dict:
