@@ -5,6 +5,7 @@
         [--prepare-per-class 5 20]                        # prepare: prepare ntu120, stand-in files
         [--direct-per-class 20 full] [--direct-workers 2] # direct: the stand-in straight into a cache
         [--loader-workers 0 1 2] [--loader-batches 100]   # loader: augmented samples/s, batch 64
+        [--steps 100] [--steps-workers 1]                 # steps: the first training steps of fit
         [--cache-dir DIR] [--scratch DIR] [--record]
 
 Sections (each configuration in a fresh process, so its peak resident memory is its
@@ -25,6 +26,13 @@ own: the main process and the largest worker child):
   9,000 samples/s (the GPU target), extrapolated per worker.
 - `first-batch`: seconds from a fresh process to the first training batch: imports,
   opening the cache, building the split at 100 auxiliary classes, the first batch.
+- `steps` (not in the default sections: about 28 s a step on 2 cores): the first
+  `--steps` training steps of `fit` with the paper's recipe (configs/ntu120.yaml with
+  CrossGLG: faithful InfoGCN, T=64, two persons, batch 64) on that cache at 100
+  auxiliary classes, through the same LightningCLI as `python -m crossglg fit`, in
+  float32 (bf16 is the GPU's), `--steps-workers` loader processes, no validation: the
+  seconds to the first step, each step's seconds, and the peak memory of the trainer
+  and its loader workers.
 
 The tables are printed as markdown; `--record` also writes them, with the machine and
 the arguments, to `results/bench_data/<date>.json`. The recipe's transform settings are
@@ -52,7 +60,7 @@ from crossglg.data.ntu import format_ntu_skeleton
 
 GPU_TARGET = 9000  # samples/s one GPU trains on (the rate the loader must feed)
 REPO = Path(__file__).resolve().parent.parent
-SECTIONS = ("random", "prepare", "direct", "loader", "first-batch")
+SECTIONS = ("random", "prepare", "direct", "loader", "first-batch", "steps")
 
 
 # -- measurements, each run in its own process -------------------------------------------------
@@ -189,6 +197,56 @@ def child_first_batch(cache_dir: str, workers: int, started: float) -> dict:
         **stages,
         "first_batch_s": t2 - t1,
         "total_s": t2 - started,
+        **peak_rss(),
+    }
+
+
+def child_steps(cache_dir: str, steps: int, workers: int, root: str, started: float) -> dict:
+    """The first `steps` training steps of `fit` (configs/ntu120.yaml with CrossGLG, float32,
+    no validation) on the cache at `cache_dir`, 100 auxiliary classes: the seconds from
+    `started` (this process's `main()`) to the first step's start, each step's seconds (from
+    one step's end to the next's, so the loader's wait is inside), peak memory."""
+    import lightning.pytorch as pl
+
+    from crossglg.train import run_lightning_cli
+
+    marks: list[float] = []
+
+    class StepClock(pl.Callback):
+        def on_train_batch_start(self, trainer, module, batch, batch_idx):
+            if not marks:
+                marks.append(time.perf_counter())
+
+        def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx):
+            marks.append(time.perf_counter())
+
+    argv = [
+        "--config", str(REPO / "configs" / "ntu120.yaml"),
+        "--config", str(REPO / "configs" / "methods" / "crossglg.yaml"),
+        f"--data.cache_dir={cache_dir}",
+        "--data.num_aux_classes=100",
+        f"--data.loader.num_workers={workers}",
+        f"--trainer.default_root_dir={root}",
+        f"--trainer.max_steps={steps}",
+        "--trainer.limit_val_batches=0",
+        "--trainer.num_sanity_val_steps=0",
+        "--trainer.precision=32-true",
+        "--trainer.logger=false",
+        "--trainer.enable_progress_bar=false",
+    ]  # fmt: skip
+    cli = run_lightning_cli(argv, run=False, started=started)
+    cli.trainer.callbacks.append(StepClock())
+    cli.trainer.fit(cli.model, datamodule=cli.datamodule)
+    import torch
+
+    step_s = np.diff(marks).tolist()
+    return {
+        "steps": len(step_s),
+        "to_first_step_s": marks[0] - started,
+        "step_s": step_s,
+        "train_samples": len(cli.datamodule.train_set),
+        "torch_threads": torch.get_num_threads(),
+        "workers": workers,
         **peak_rss(),
     }
 
@@ -418,10 +476,60 @@ def section_first_batch(a, cache: str) -> tuple[str, list]:
     )
 
 
+def section_steps(a, cache: str, tmp: Path) -> tuple[str, list]:
+    log(f"steps: the first {a.steps} training steps of fit at full recipe, {a.steps_workers} loader worker(s)")
+    r = in_child("steps", cache, a.steps, a.steps_workers, str(tmp / "steps-run"), "START")
+    s = np.array(r["step_s"])
+    later = s[1:] if len(s) > 1 else s
+    row = {
+        **{k: v for k, v in r.items() if k != "step_s"},
+        "first_step_s": float(s[0]),
+        "median_step_s": float(np.median(later)),
+        "p90_step_s": float(np.percentile(later, 90)),
+        "total_steps_s": float(s.sum()),
+        "step_s": r["step_s"],
+    }
+    md = table(
+        [
+            "steps",
+            "loader workers",
+            "torch threads",
+            "to first step s",
+            "first step s",
+            "median step s (later)",
+            "p90 step s",
+            "samples/s",
+            "all steps s",
+            "peak RSS trainer (MB)",
+            "peak RSS worker (MB)",
+        ],
+        [
+            [
+                row["steps"],
+                row["workers"],
+                row["torch_threads"],
+                f"{row['to_first_step_s']:.1f}",
+                f"{row['first_step_s']:.1f}",
+                f"{row['median_step_s']:.2f}",
+                f"{row['p90_step_s']:.2f}",
+                f"{64 / row['median_step_s']:.1f}",
+                f"{row['total_steps_s']:.0f}",
+                f"{row['rss_main_mb']:.0f}",
+                f"{row['rss_worker_mb']:.0f}",
+            ]
+        ],
+    )
+    head = (
+        "### the first training steps of fit at full size (configs/ntu120.yaml + CrossGLG, faithful InfoGCN, "
+        "T=64, M=2, batch 64, float32, 100 auxiliary classes)"
+    )
+    return f"{head}\n\n{md}", [row]
+
+
 def main() -> None:
     started = time.perf_counter()
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    ap.add_argument("--sections", nargs="+", choices=SECTIONS, default=[s for s in SECTIONS if s != "steps"])
     ap.add_argument("--files", type=int, nargs="+", default=[200, 800], help="random: file counts")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="random, prepare: parser processes")
     ap.add_argument("--prepare-per-class", type=int, nargs="+", default=[5, 20], help="prepare: stand-in sizes")
@@ -429,6 +537,8 @@ def main() -> None:
     ap.add_argument("--direct-workers", type=int, default=2, help="direct: generating processes")
     ap.add_argument("--loader-workers", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--loader-batches", type=int, default=100, help="loader: batches timed per configuration")
+    ap.add_argument("--steps", type=int, default=100, help="steps: training steps timed")
+    ap.add_argument("--steps-workers", type=int, default=1, help="steps: loader processes")
     ap.add_argument("--cache-dir", default=None, help="keep the largest direct cache here (reused when up to date)")
     ap.add_argument("--scratch", default=None, help="folder for the temporary files (default: the system's)")
     ap.add_argument("--record", action="store_true", help="also write results/bench_data/<date>.json")
@@ -439,8 +549,8 @@ def main() -> None:
         args = [started if x == "START" else x for x in args]
         print(json.dumps(globals()[f"child_{a.child[0]}"](*args)))
         return
-    if ("loader" in a.sections or "first-batch" in a.sections) and "direct" not in a.sections and not a.cache_dir:
-        ap.error("the loader and first-batch sections need the direct section's cache, or --cache-dir")
+    if {"loader", "first-batch", "steps"} & set(a.sections) and "direct" not in a.sections and not a.cache_dir:
+        ap.error("the loader, first-batch and steps sections need the direct section's cache, or --cache-dir")
     parts, record = [], {}
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(dir=a.scratch, prefix="bench_data-") as tmp:
@@ -456,6 +566,8 @@ def main() -> None:
                 md, rows, cache = section_direct(a, tmp)
             elif name == "loader":
                 md, rows = section_loader(a, cache)
+            elif name == "steps":
+                md, rows = section_steps(a, cache, tmp)
             else:
                 md, rows = section_first_batch(a, cache)
             log(f"{name}: {time.perf_counter() - t0:.0f} s")
