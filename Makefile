@@ -7,7 +7,7 @@ SWEEP = $(PYTHON) -m crossglg sweep
 .PHONY: install test lint demo demo-record bench-data bench reproduce reproduce-smoke tables tables-check \
 	utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-infogcn-sources utdmhad-val utdmhad-val-length \
 	utdmhad-val-data-order utdmhad-length ablation-utdmhad composed rehearsal reproduce-plan utdmhad-val-strongest utdmhad-strongest \
-	pretrained sessions utdmhad-val-streams
+	pretrained sessions utdmhad-val-streams utdmhad-strongest-streams
 
 install:
 	@if [ "$(PYTHON)" = "$(VENV)/bin/python" ] && [ ! -x "$(PYTHON)" ]; then python3 -m venv $(VENV); fi
@@ -83,6 +83,13 @@ utdmhad-val-strongest:
 
 utdmhad-strongest:
 	$(SWEEP) experiments/sweeps/utdmhad_strongest.yaml
+	$(PYTHON) -m crossglg tables
+
+# utdmhad-strongest on bones too, then each seed's joint + bone set, for plain and for CrossGLG.
+utdmhad-strongest-streams:
+	$(SWEEP) experiments/sweeps/utdmhad_strongest.yaml
+	$(SWEEP) experiments/sweeps/utdmhad_strongest_bone.yaml
+	$(PYTHON) experiments/fuse_streams.py joint=utdmhad_strongest bone=utdmhad_strongest_bone --name utdmhad_strongest_streams
 	$(PYTHON) -m crossglg tables
 
 # The input stream on the validation split: joint and bone runs, then each seed's joint + bone set.

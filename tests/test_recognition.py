@@ -356,3 +356,50 @@ def test_fuse_streams_pairs_each_seeds_stream_set_with_its_runs(checkpoint, othe
     assert one["members"]["joint"]["top1"] == pytest.approx(zero["members"]["joint"]["top1"])
     # The same cosines up to float rounding: a near-tie of this barely trained model may flip one query.
     assert abs(one["top1"] - one["members"]["joint"]["top1"]) <= 1 / one["queries"] + 1e-9
+
+
+def test_fuse_streams_from_one_sweep_per_stream_keeps_each_method_apart(checkpoint, other_checkpoint, tmp_path):
+    """`joint=SWEEP bone=SWEEP`: runs pair by seed and by their other parameters (plain and
+    CrossGLG each get their own set, named after the joint run); the rows of `tables` name
+    the stream beside the method."""
+    import shutil
+
+    from crossglg.results.records import rows
+
+    runs, records = tmp_path / "runs", tmp_path / "results"
+    ckpts = {"plain": checkpoint, "crossglg": other_checkpoint}
+    for sweep, stream in (("sj", None), ("sb", "bone")):
+        for method, ckpt in ckpts.items():
+            run = f"seed_everything=3,config={method}"
+            (runs / sweep / run / "checkpoints").mkdir(parents=True)
+            shutil.copyfile(ckpt, runs / sweep / run / "checkpoints" / "last.ckpt")
+            params = {"seed_everything": 3, "config": f"configs/methods/{method}.yaml"}
+            if stream:
+                params["data.transform.stream"] = stream
+            record = {"stage": "validate", "epoch": 0, "top1": 0.5, "settings": {"encoder": "tiny"}, "params": params}
+            (records / sweep).mkdir(parents=True, exist_ok=True)
+            (records / sweep / f"{run}.json").write_text(json.dumps(record))
+    script = Path(__file__).parents[1] / "experiments" / "fuse_streams.py"
+    cmd = [sys.executable, script, "joint=sj", "bone=sb", "--name", "st", "--runs", runs, "--records", records]
+    r = subprocess.run(list(map(str, [*cmd, "--draws", "10"])), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (records / "st").iterdir()) == [
+        "seed_everything=3,config=crossglg,stream=joint+bone.json",
+        "seed_everything=3,config=plain,stream=joint+bone.json",
+    ]
+    plain = json.loads((records / "st" / "seed_everything=3,config=plain,stream=joint+bone.json").read_text())
+    assert plain["member_runs"] == {
+        "joint": "sj/seed_everything=3,config=plain",
+        "bone": "sb/seed_everything=3,config=plain",
+    }
+    # plain's members are one checkpoint twice: the set scores as it, up to a near-tie
+    assert plain["members"]["joint"]["top1"] == pytest.approx(plain["members"]["bone"]["top1"])
+    assert abs(plain["top1"] - plain["members"]["joint"]["top1"]) <= 1 / plain["queries"] + 1e-9
+    assert sorted(rows([records / "sj", records / "sb", records / "st"])) == [
+        "crossglg",
+        "crossglg,stream=bone",
+        "crossglg,stream=joint+bone",
+        "plain",
+        "plain,stream=bone",
+        "plain,stream=joint+bone",
+    ]

@@ -74,11 +74,16 @@ def load_sweep(folder: str | Path) -> list[Record]:
     return out
 
 
+STREAM = "data.transform.stream"
+
+
 def row_of(params: dict) -> str:
-    """A sweep run's row: its method overlay (the `config` parameter's file stem), or,
-    where the sweep varies no overlay, the parameters it varies apart from the seeds."""
+    """A sweep run's row: its method overlay (the `config` parameter's file stem), with the
+    input stream where the run names one (`crossglg,stream=bone`), or, where the sweep
+    varies no overlay, the parameters it varies apart from the seeds."""
     if "config" in params:
-        return Path(str(params["config"])).stem
+        method = Path(str(params["config"])).stem
+        return f"{method},stream={params[STREAM]}" if STREAM in params else method
     rest = [f"{_short(k)}={v}" for k, v in params.items() if k not in ("seed_everything", "data.seed")]
     return ",".join(rest) or "default"
 
