@@ -64,6 +64,26 @@ def test_a_changed_record_makes_its_table_stale_until_regenerated(tmp_path):
         regenerate(tmp_path, records)
 
 
+def test_seeds_common_keeps_only_the_seeds_every_row_has(tmp_path):
+    """A row run at fewer seeds: with `seeds=common` every row's mean is over those seeds."""
+    records = tmp_path / "results"
+    for seed, a in enumerate([0.5, 0.6, 0.9]):
+        _record(records / "pair", f"s{seed}p", seed, "plain", a)
+    _record(records / "pair", "s0c", 0, "crossglg", 0.7)
+    _record(records / "pair", "s1c", 1, "crossglg", 0.8)
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- crossglg:table headline pair baseline=plain seeds=common -->\n<!-- crossglg:end -->\n")
+    regenerate(tmp_path, records)
+    text = readme.read_text()
+    assert "| plain | 2 | 0.550 | baseline | 0.550 |" in text and "| crossglg | 2 | 0.750 | +0.200 [" in text
+    readme.write_text("<!-- crossglg:table headline pair baseline=plain -->\n<!-- crossglg:end -->\n")
+    regenerate(tmp_path, records)
+    assert "| plain | 3 | 0.667 | baseline |" in readme.read_text()
+    readme.write_text("<!-- crossglg:table paired pair baseline=plain seeds=some -->\n<!-- crossglg:end -->\n")
+    with pytest.raises(DocsError, match="seeds=some: the only choice is seeds=common"):
+        regenerate(tmp_path, records)
+
+
 def test_the_joint_mapping_table_comes_from_the_layouts():
     rows = layouts_table().splitlines()
     assert len(rows) == 2 + 25 and rows[0].startswith("| NTU joint | `kinect1` | `msr20` | `h36m17` | `mediapipe33` |")

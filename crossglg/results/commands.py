@@ -18,6 +18,11 @@ def tables_arguments(p) -> None:
     )
     p.add_argument("--baseline", default="plain", help="the row the others are paired against (with --show)")
     p.add_argument(
+        "--common-seeds",
+        action="store_true",
+        help="with --show: only the seeds that every row has (same seeds per mean)",
+    )
+    p.add_argument(
         "--benchmarks", action="store_true", help="print every record beside the paper's numbers (and write --csv)"
     )
     p.add_argument("--csv", default=None, help="with --benchmarks: also write the rows as CSV here")
@@ -25,12 +30,13 @@ def tables_arguments(p) -> None:
 
 def tables(args) -> int:
     from .docs import regenerate, stale
-    from .records import rows
+    from .records import common_seeds, rows
     from .tables import all_records, benchmark_tables, paired_table
 
     records, root = Path(args.records), Path(args.root)
     if args.show:
-        print(paired_table(rows([records / s for s in args.show.split(",")]), args.baseline), end="")
+        found = rows([records / s for s in args.show.split(",")])
+        print(paired_table(common_seeds(found) if args.common_seeds else found, args.baseline), end="")
         return 0
     if args.benchmarks:
         recs = all_records(records) if records.is_dir() else []

@@ -5,6 +5,8 @@ of its own; the start marker says what goes there:
 
 - `<!-- crossglg:table headline SWEEP[,SWEEP...] baseline=ROW -->`: `tables.headline_table`
 - `<!-- crossglg:table paired SWEEP[,SWEEP...] baseline=ROW -->`: `tables.paired_table`
+  (either kind with `seeds=common`: only the seeds that every row has, so that each row's
+  mean is over the same seeds)
 - `<!-- crossglg:table benchmarks -->`: every record beside the paper (`tables.benchmark_tables`)
 - `<!-- crossglg:table layouts -->`: which source joints give each NTU joint, per layout
   (from `data.recordings.LAYOUTS`)
@@ -125,7 +127,7 @@ def session_block(records: Path, name: str) -> str:
 
 
 def block(kind: str, args: str, records: Path) -> str:
-    from .records import rows
+    from .records import common_seeds, rows
     from .tables import all_records, benchmark_tables, headline_table, paired_table
 
     words = args.split()
@@ -141,7 +143,12 @@ def block(kind: str, args: str, records: Path) -> str:
             raise DocsError(f"a {what} table names its sweeps: table {what} SWEEP[,SWEEP] baseline=ROW")
         sweeps = [records / s for s in plain[1].split(",")]
         table = headline_table if what == "headline" else paired_table
-        return table(rows(sweeps), opts.get("baseline", "plain"))
+        found = rows(sweeps)
+        if opts.get("seeds") == "common":
+            found = common_seeds(found)
+        elif "seeds" in opts:
+            raise DocsError(f"seeds={opts['seeds']}: the only choice is seeds=common")
+        return table(found, opts.get("baseline", "plain"))
     if what == "benchmarks":
         return benchmark_tables(all_records(records))[0] + "\n"
     if what == "layouts":

@@ -130,6 +130,14 @@ def rows(folders: list[str | Path]) -> dict[str, dict[Seed, Record]]:
     return dict(out)
 
 
+def common_seeds(by_row: dict[str, dict[Seed, Record]]) -> dict[str, dict[Seed, Record]]:
+    """The same rows with only the seeds that every row has (none left is an error)."""
+    keep = set.intersection(*(set(runs) for runs in by_row.values())) if by_row else set()
+    if not keep:
+        raise RecordError(f"rows {', '.join(sorted(by_row))}: no seed that every row has")
+    return {name: {s: r for s, r in runs.items() if s in keep} for name, runs in by_row.items()}
+
+
 def method_of(settings: dict) -> str:
     """A record's method, named from the settings it ran with (for the benchmark tables)."""
     name = {
