@@ -26,7 +26,7 @@ own: the main process and the largest worker child):
   9,000 samples/s (the GPU target), extrapolated per worker.
 - `first-batch`: seconds from a fresh process to the first training batch: imports,
   opening the cache, building the split at 100 auxiliary classes, the first batch.
-- `steps` (not in the default sections: about 28 s a step on 2 cores): the first
+- `steps` (not in the default sections: 20 to 30 s a step on 2 cores): the first
   `--steps` training steps of `fit` with the paper's recipe (configs/ntu120.yaml with
   CrossGLG: faithful InfoGCN, T=64, two persons, batch 64) on that cache at 100
   auxiliary classes, through the same LightningCLI as `python -m crossglg fit`, in
