@@ -207,6 +207,7 @@ def child_steps(cache_dir: str, steps: int, workers: int, root: str, started: fl
     `started` (this process's `main()`) to the first step's start, each step's seconds (from
     one step's end to the next's, so the loader's wait is inside), peak memory."""
     import lightning.pytorch as pl
+    import torch
 
     from crossglg.train import run_lightning_cli
 
@@ -237,14 +238,13 @@ def child_steps(cache_dir: str, steps: int, workers: int, root: str, started: fl
     cli = run_lightning_cli(argv, run=False, started=started)
     cli.trainer.callbacks.append(StepClock())
     cli.trainer.fit(cli.model, datamodule=cli.datamodule)
-    import torch
-
     step_s = np.diff(marks).tolist()
     return {
         "steps": len(step_s),
         "to_first_step_s": marks[0] - started,
         "step_s": step_s,
         "train_samples": len(cli.datamodule.train_set),
+        "batch": cli.datamodule.loader.batch_size,
         "torch_threads": torch.get_num_threads(),
         "workers": workers,
         **peak_rss(),
@@ -512,7 +512,7 @@ def section_steps(a, cache: str, tmp: Path) -> tuple[str, list]:
                 f"{row['first_step_s']:.1f}",
                 f"{row['median_step_s']:.2f}",
                 f"{row['p90_step_s']:.2f}",
-                f"{64 / row['median_step_s']:.1f}",
+                f"{row['batch'] / row['median_step_s']:.1f}",
                 f"{row['total_steps_s']:.0f}",
                 f"{row['rss_main_mb']:.0f}",
                 f"{row['rss_worker_mb']:.0f}",

@@ -31,11 +31,9 @@ from crossglg.eval.fused import evaluate_model
 from crossglg.eval.report import summary
 from crossglg.io import atomic_write_text
 from crossglg.models.stream_set import write_stream_set
-from crossglg.results.records import load_sweep, seed_of
+from crossglg.results.records import STREAM, load_sweep, seed_of
 from crossglg.run_result import commit
 from crossglg.settings import EvaluationConfig
-
-STREAM = "data.transform.stream"
 
 
 def runs_by_group(records: Path, sources: list[str]) -> dict[tuple, dict[str, object]]:
