@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from .data.recordings import LAYOUT_NAMES, read_recording
+from .errors import CheckpointError
 from .io import atomic_write_text
 from .recognition import (
     Gallery,
@@ -170,9 +171,14 @@ def _importance(args) -> int:
 
     use_pose_model(args)
     inference = load_model(checkpoint_of(args))
+    first = inference.members[0]
     if inference.single is None:
-        raise GalleryError(f"{args.ckpt}: a stream set; give one of its checkpoints (each has its own JID)")
-    model, transform = inference.single, inference.members[0].transform
+        print(
+            f"{args.ckpt}: a stream set; the joints its first member ({first.path.name}, stream {first.stream}) "
+            "weighs (each member has its own JID; give one with --ckpt for another)",
+            file=sys.stderr,
+        )
+    model, transform = first.net, first.transform
     if model.jid is None:
         raise GalleryError(f"{args.ckpt}: this model has no JID (trained with g2l off)")
     files = expand_inputs(args.files)
@@ -205,27 +211,50 @@ def _importance(args) -> int:
 def pretrained_arguments(p) -> None:
     p.description = (
         "The model shipped in the package: how it was made, its training data and licence, its one-shot "
-        "result, and whether its weights match the recorded SHA-256; --export RUN makes it from a finished "
-        "fit run (what `make pretrained` does)."
+        "result, and whether its files match the recorded SHA-256s; --export RUN (or STREAM=RUN per stream, "
+        "a stream set) makes it from finished fit runs (what `make pretrained` does)."
     )
-    p.add_argument("--export", default=None, metavar="RUN", help="a finished fit run folder to ship")
+    p.add_argument(
+        "--export",
+        nargs="+",
+        default=None,
+        metavar="RUN|STREAM=RUN",
+        help="a finished fit run folder to ship, or one per stream (joint=RUN bone=RUN) to ship as a stream set",
+    )
     p.add_argument("--out-dir", default=None, help="where to write it (default: inside the package)")
+
+
+def _export_runs(specs: list[str]):
+    """`RUN` -> that run; `STREAM=RUN ...` -> `{stream: run}` (a stream set)."""
+    named = [spec.partition("=") for spec in specs]
+    if len(specs) == 1 and not named[0][1]:
+        return specs[0]
+    if not all(sep and stream and run for stream, sep, run in named):
+        raise CheckpointError(f"--export {' '.join(specs)}: give one RUN, or STREAM=RUN for every stream of a set")
+    runs = {stream: run for stream, _, run in named}
+    if len(runs) != len(named):
+        raise CheckpointError(f"--export {' '.join(specs)}: a stream is named twice")
+    return runs
 
 
 def _pretrained(args) -> int:
     from . import pretrained
 
     if args.export:
-        path = pretrained.export(args.export, out_dir=args.out_dir or pretrained.HERE)
-        print(f"wrote {path} and {path.with_suffix('.json')}")
+        path = pretrained.export(_export_runs(args.export), out_dir=args.out_dir or pretrained.HERE)
+        print(f"wrote {path} and {path.parent / (pretrained.DEFAULT + '.json')}")
         if args.out_dir:
             return 0
     card, path = pretrained.info(), pretrained.pretrained_checkpoint()
     r = card["result"]
-    print(f"{path} ({card['bytes'] / 1e6:.1f} MB, sha256 {card['sha256'][:16]}... verified)")
-    print(f"trained on: {card['training_data']}; encoder {card['settings']['encoder']}, seed {card['seed']}")
+    sums = ", ".join(f"{Path(f).name} {d[:12]}..." for f, d in pretrained.checksums(card).items())
+    print(f"{path} ({card['bytes'] / 1e6:.1f} MB; sha256 {sums} verified)")
+    streams = f"; streams {' + '.join(card['streams'])}" if card.get("streams") else ""
+    print(f"trained on: {card['training_data']}; encoder {card['settings']['encoder']}{streams}, seed {card['seed']}")
     print(f"licence: {card['licence']}")
     print(f"one-shot top-1 {r['top1']:.3f}, exemplar-averaged {r['exemplar_avg_top1']:.3f} ({r['queries']} queries)")
+    for stream, m in (card.get("members") or {}).items():
+        print(f"  {stream} alone: top-1 {m['top1']:.3f}, exemplar-averaged {m['exemplar_avg_top1']:.3f}")
     return 0
 
 

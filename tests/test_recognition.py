@@ -314,6 +314,74 @@ def test_a_shipped_model_is_verified_and_used_without_ckpt(checkpoint, builtin_c
         Recognizer()
 
 
+def test_a_shipped_stream_set_is_evaluated_as_one_model_and_verified_file_by_file(
+    checkpoint, other_checkpoint, tmp_path, monkeypatch, capsys
+):
+    """`pretrained --export joint=RUN bone=RUN` ships a stream set: a folder of slim
+    checkpoints and `streams.json`, its card holding every file's SHA-256, the set's own
+    one-shot result (the same as `evaluate_model` of the folder) and each run's; a damaged
+    member is refused by name, `importance` falls back to the first member, and a later
+    single-run export replaces the folder."""
+    import argparse
+
+    import crossglg.pretrained as pretrained
+    from crossglg.errors import CheckpointError
+    from crossglg.eval.fused import evaluate_model
+    from crossglg.recognition import Recognizer
+    from crossglg.recognition_commands import _pretrained
+    from crossglg.settings import EvaluationConfig
+
+    runs = {}
+    for stream, ckpt, top1 in (("joint", checkpoint, 0.5), ("bone", other_checkpoint, 0.25)):
+        run = runs[stream] = tmp_path / stream
+        (run / "checkpoints").mkdir(parents=True)
+        (run / "checkpoints" / "last.ckpt").write_bytes(Path(ckpt).read_bytes())
+        (run / "config.yaml").write_text("data:\n  dataset: builtin\n")
+        result = {"top1": top1, "exemplar_avg_top1": top1, "queries": 280, "settings": {"encoder": "x"}, "seed": 0}
+        (run / "result.json").write_text(json.dumps(result))
+    ship = tmp_path / "ship"
+    r = cli("pretrained", "--export", f"joint={runs['joint']}", f"bone={runs['bone']}", "--out-dir", ship)
+    assert r.returncode == 0, r.stderr
+    folder = ship / "utdmhad"
+    assert sorted(p.name for p in folder.iterdir()) == ["bone.ckpt", "joint.ckpt", "streams.json"]
+    assert sorted(p.name for p in ship.iterdir()) == ["utdmhad", "utdmhad.json"]  # no staging left
+    card = json.loads((ship / "utdmhad.json").read_text())
+    assert card["file"] == "utdmhad" and card["streams"] == ["joint", "bone"]
+    assert set(card["sha256"]) == {"bone.ckpt", "joint.ckpt", "streams.json"}
+    assert card["members"]["bone"]["top1"] == 0.25
+    settings = EvaluationConfig(exemplar_draws=200, calibration_at_test=False, leak_probe=False)
+    fused = evaluate_model(folder, settings)["fused"]
+    assert card["result"]["top1"] == pytest.approx(fused.top1) and card["result"]["queries"] == fused.num_queries
+    monkeypatch.setattr(pretrained, "HERE", ship)
+    assert pretrained.pretrained_checkpoint() == folder
+    assert Recognizer().model.streams == Recognizer(folder).model.streams and len(Recognizer().model.members) == 2
+    _pretrained(argparse.Namespace(export=None, out_dir=None))
+    out = capsys.readouterr().out
+    assert "joint.ckpt" in out and "bone.ckpt" in out and "verified" in out and "streams joint + bone" in out
+    assert "bone alone: top-1 0.250" in out
+    bone = folder / "bone.ckpt"
+    bone.write_bytes(bone.read_bytes()[:-4] + b"0000")
+    with pytest.raises(CheckpointError, match=r"bone.ckpt: its SHA-256 .* is not the recorded"):
+        pretrained.pretrained_checkpoint()
+    pretrained.export(runs["joint"], out_dir=ship)
+    assert sorted(p.name for p in ship.iterdir()) == ["utdmhad.ckpt", "utdmhad.json"]
+    assert pretrained.pretrained_checkpoint() == ship / "utdmhad.ckpt"
+    with pytest.raises(CheckpointError, match="a stream is named twice"):
+        _pretrained(argparse.Namespace(export=["joint=a", "joint=b"], out_dir=ship))
+
+
+def test_importance_of_a_stream_set_shows_its_first_member(checkpoint, other_checkpoint, builtin_cache, tmp_path):
+    """`importance --ckpt SET` plots the first member's JID and says so."""
+    from crossglg.models.stream_set import write_stream_set
+
+    folder = write_stream_set(tmp_path / "set", {"joint": checkpoint, "bone": other_checkpoint})
+    raw = builtin_cache.path.parent / "raw" / "S001C002P001R001A001.skeleton"
+    r = cli("importance", "--ckpt", folder, "--out", tmp_path / "map.png", raw)
+    assert r.returncode == 0, r.stderr
+    assert "a stream set; the joints its first member (joint.ckpt" in r.stderr
+    assert (tmp_path / "map.png").is_file()
+
+
 def test_fuse_streams_pairs_each_seeds_stream_set_with_its_runs(checkpoint, other_checkpoint, tmp_path):
     """experiments/fuse_streams.py on a stream sweep's records and run folders: a seed with
     both streams gets a record of its set (the joint run's settings, `stream=joint+bone`,
