@@ -12,7 +12,8 @@ and writes its record as `<records>/<name>/<run>,stream=joint+bone.json` (`--nam
 default `<first sweep>_fused`; `<run>`: the first stream's run name without its stream). A
 record holds the first stream's run settings and seed, the fused result, and each member's
 result in `members`, so that `python -m crossglg tables` pairs the streams alone and the set
-by seed.
+by seed. A set that already has its record is kept (`--again` evaluates it again), so
+that a grid that grows seed by seed is fused as it goes.
 
     python experiments/fuse_streams.py utdmhad_val_streams [--streams joint bone]
         [--runs runs/sweeps] [--records results] [--draws 200]
@@ -107,6 +108,7 @@ def main() -> None:
     p.add_argument("--runs", default="runs/sweeps", help="the sweeps' run folders (their --out)")
     p.add_argument("--records", default="results", help="the records folder (the sweeps' --records)")
     p.add_argument("--draws", type=int, default=200, help="exemplar draws of the exemplar-averaged top-1")
+    p.add_argument("--again", action="store_true", help="evaluate sets that already have a record again")
     a = p.parse_args()
     records, runs = Path(a.records), Path(a.runs)
     named = [src.rpartition("=")[0] for src in a.sources]
@@ -119,8 +121,12 @@ def main() -> None:
         if missing:
             print(f"{where}: no run of {', '.join(missing)} yet; skipped")
             continue
-        record = fuse_group(by_stream, streams, runs, name, a.draws)
         path = records / name / f"{set_name(by_stream[streams[0]], streams)}.json"
+        if path.is_file() and not a.again:
+            print(f"{where}: {path} exists; kept (--again evaluates it again)")
+            done += 1
+            continue
+        record = fuse_group(by_stream, streams, runs, name, a.draws)
         atomic_write_text(path, json.dumps(record, indent=1))
         members = ", ".join(f"{s} {m['exemplar_avg_top1']:.3f}" for s, m in record["members"].items())
         print(f"{where}: fused {record['exemplar_avg_top1']:.3f} ({members}) -> {path}")

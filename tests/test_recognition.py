@@ -424,6 +424,14 @@ def test_fuse_streams_pairs_each_seeds_stream_set_with_its_runs(checkpoint, othe
     assert one["members"]["joint"]["top1"] == pytest.approx(zero["members"]["joint"]["top1"])
     # The same cosines up to float rounding: a near-tie of this barely trained model may flip one query.
     assert abs(one["top1"] - one["members"]["joint"]["top1"]) <= 1 / one["queries"] + 1e-9
+    # Run again: the sets with records are kept as they are; --again evaluates them anew.
+    kept = records / "sw_fused" / "seed_everything=1,stream=joint+bone.json"
+    kept.write_text(json.dumps(dict(one, top1=-1.0)))
+    r = subprocess.run(list(map(str, cmd)), capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.count("exists; kept") == 2, r.stdout + r.stderr
+    assert json.loads(kept.read_text())["top1"] == -1.0
+    r = subprocess.run(list(map(str, [*cmd, "--again"])), capture_output=True, text=True)
+    assert r.returncode == 0 and json.loads(kept.read_text())["top1"] == pytest.approx(one["top1"])
 
 
 def test_fuse_streams_from_one_sweep_per_stream_keeps_each_method_apart(checkpoint, other_checkpoint, tmp_path):
