@@ -94,12 +94,10 @@ def export(runs: str | Path | dict[str, str | Path], name: str = DEFAULT, out_di
     made = {stream: _finished_run(Path(run)) for stream, run in runs.items()}
     result, config = next(iter(made.values()))
     single, folder = len(runs) == 1, out / name
-    if (out / f"{name}.ckpt").is_file():
-        (out / f"{name}.ckpt").unlink()
-    shutil.rmtree(folder, ignore_errors=True)
     card = {"name": name, "rebuild": "make pretrained"}
-    if single:
+    if single:  # written atomically over an earlier single export; an earlier set goes after
         ckpt = export_checkpoint(Path(next(iter(runs.values()))) / "checkpoints" / "last.ckpt", out / f"{name}.ckpt")
+        shutil.rmtree(folder, ignore_errors=True)
         card.update(file=ckpt.name, sha256=file_sha256(ckpt), bytes=ckpt.stat().st_size)
         scores = {k: result.get(k) for k in RESULT_KEYS}
     else:
@@ -118,6 +116,9 @@ def export(runs: str | Path | dict[str, str | Path], name: str = DEFAULT, out_di
         draws = 200
         settings = EvaluationConfig(exemplar_draws=draws, calibration_at_test=False, leak_probe=False)
         fused = summary("test", evaluate_model(staging / name, settings)["fused"], draws)
+        # The earlier export is removed only now that the new one is made and evaluated.
+        (out / f"{name}.ckpt").unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
         (staging / name).rename(folder)
         shutil.rmtree(staging)
         files = sorted(p for p in folder.iterdir() if p.is_file())
