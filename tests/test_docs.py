@@ -115,3 +115,34 @@ def test_a_walkthrough_block_shows_the_recorded_commands_and_output(tmp_path):
     got = render(text, tmp_path)
     assert "```console\n$ python -m crossglg enroll a.mat\nenrolled 'a'\n$ ls\n```" in got
     assert "at commit abc1234 on 2026-12-07 (x86_64, 2 CPUs; 12 s in all)" in got and "old" not in got
+
+
+def test_a_benchmark_block_shows_each_section_from_the_newest_record_that_measured_it(tmp_path):
+    from crossglg.results.docs import render
+
+    text = "<!-- crossglg:bench bench_data loader,steps -->\n<!-- crossglg:end -->\n"
+    with pytest.raises(DocsError, match=r"bench_data: no benchmark records"):
+        render(text, tmp_path)
+    folder = tmp_path / "bench_data"
+    folder.mkdir()
+
+    def write(name: str, sections: dict[str, str], load: float) -> None:
+        rec = {
+            "machine": {"cpu": "AMD EPYC", "cores": 2, "load_average_before_after": [[load, 0, 0], [load + 1, 0, 0]]},
+            "args": {"sections": list(sections)},
+            "sections": {k: [] for k in sections},
+            "markdown": [f"### {k}\n\n| a |\n|---|\n| {v} |" for k, v in sections.items()],
+        }
+        (folder / f"{name}.json").write_text(json.dumps(rec))
+
+    write("2026-12-01-000000", {"loader": "old loader", "steps": "old steps"}, 5.0)
+    write("2026-12-02-000000", {"steps": "new steps"}, 1.5)
+    got = render(text, tmp_path)
+    assert "#### loader\n\n| a |\n|---|\n| old loader |\n\nRecorded in `" in got
+    assert "bench_data/2026-12-01-000000.json` (AMD EPYC, 2 cores; 1-minute load average 5.0 before, 6.0 after)" in got
+    assert "| new steps |" in got and "old steps" not in got and "2026-12-02-000000.json" in got
+    assert got.index("old loader") < got.index("new steps")
+    with pytest.raises(DocsError, match=r"no record measured the section 'prepare'"):
+        render(text.replace("loader,steps", "prepare"), tmp_path)
+    with pytest.raises(DocsError, match=r"the form is bench bench_data SECTION"):
+        render(text.replace("bench_data loader,steps", "bench_video"), tmp_path)

@@ -15,6 +15,9 @@ of its own; the start marker says what goes there:
 - `<!-- crossglg:demo SWEEP -->`: the demo's result lines and time, from its record
 - `<!-- crossglg:session NAME -->`: a walkthrough's commands and what they printed, from
   `results/sessions/NAME.json` (written by `experiments/sessions.py`)
+- `<!-- crossglg:bench bench_data SECTION[,SECTION...] -->`: each section's table from the
+  newest record in `results/bench_data/` that measured it (written by
+  `experiments/bench_data.py --record`), with the machine and its load
 
 `regenerate` rewrites the blocks; `stale` lists the files whose blocks differ from what
 the records give (the test that guards the docs calls it).
@@ -29,7 +32,7 @@ from ..errors import CrossGLGError
 from ..io import atomic_write_text
 
 END = "<!-- crossglg:end -->"
-START = re.compile(r"<!-- crossglg:(?P<kind>table|demo|session)\b(?P<args>[^>\n]*)-->")
+START = re.compile(r"<!-- crossglg:(?P<kind>table|demo|session|bench)\b(?P<args>[^>\n]*)-->")
 
 
 class DocsError(CrossGLGError):
@@ -126,6 +129,36 @@ def session_block(records: Path, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def bench_data_block(records: Path, sections: list[str]) -> str:
+    """Each section's markdown from the newest `results/bench_data/*.json` that ran it (the
+    record names its sections in `args.sections`, in the order of its `markdown` parts),
+    then where it was recorded: the file, the CPU and the load average before and after
+    (other work on the machine slows every figure)."""
+    import json
+
+    folder = records / "bench_data"
+    files = sorted(folder.glob("*.json"), reverse=True)  # named by date: newest first
+    if not files:
+        raise DocsError(f"{folder}: no benchmark records (python experiments/bench_data.py --record)")
+    out = []
+    for name in sections:
+        for path in files:
+            rec = json.loads(path.read_text())
+            ran = rec.get("args", {}).get("sections", [])
+            if name in ran and len(rec.get("markdown", [])) == len(ran):
+                break
+        else:
+            raise DocsError(f"{folder}: no record measured the section {name!r}")
+        machine = rec.get("machine", {})
+        where = f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores"
+        load = machine.get("load_average_before_after")
+        if load:
+            where += f"; 1-minute load average {load[0][0]:.1f} before, {load[1][0]:.1f} after"
+        part = rec["markdown"][ran.index(name)].replace("### ", "#### ", 1)
+        out += [part.rstrip("\n"), "", f"Recorded in `{path.relative_to(records.parent)}` ({where}).", ""]
+    return "\n".join(out)
+
+
 def block(kind: str, args: str, records: Path) -> str:
     from .records import common_seeds, rows
     from .tables import all_records, benchmark_tables, headline_table, paired_table
@@ -137,6 +170,10 @@ def block(kind: str, args: str, records: Path) -> str:
         return demo_block(records, plain[0] if plain else "demo")
     if kind == "session":
         return session_block(records, plain[0] if plain else "")
+    if kind == "bench":
+        if plain[:1] != ["bench_data"] or len(plain) != 2:
+            raise DocsError(f"bench {args.strip()!r}: the form is bench bench_data SECTION[,SECTION]")
+        return bench_data_block(records, plain[1].split(","))
     what = plain[0] if plain else ""
     if what in ("headline", "paired"):
         if len(plain) < 2:
