@@ -92,10 +92,12 @@ utdmhad-strongest-streams:
 	$(PYTHON) experiments/fuse_streams.py joint=utdmhad_strongest bone=utdmhad_strongest_bone --name utdmhad_strongest_streams
 	$(PYTHON) -m crossglg tables
 
-# The input stream on the validation split: joint and bone runs, then each seed's joint + bone set.
+# The input stream on the validation split: joint, bone, motion and bone-motion runs, then each
+# seed's joint + bone set and its set of all four streams.
 utdmhad-val-streams:
 	$(SWEEP) experiments/sweeps/utdmhad_val_streams.yaml
 	$(PYTHON) experiments/fuse_streams.py utdmhad_val_streams
+	$(PYTHON) experiments/fuse_streams.py utdmhad_val_streams --streams joint bone motion bone_motion
 	$(PYTHON) -m crossglg tables
 
 utdmhad-length:
