@@ -137,13 +137,13 @@ def bench_data_block(records: Path, sections: list[str]) -> str:
     import json
 
     folder = records / "bench_data"
-    files = sorted(folder.glob("*.json"), reverse=True)  # named by date: newest first
-    if not files:
+    # named by date: newest first; each record read once, whatever the number of sections
+    found = [(path, json.loads(path.read_text())) for path in sorted(folder.glob("*.json"), reverse=True)]
+    if not found:
         raise DocsError(f"{folder}: no benchmark records (python experiments/bench_data.py --record)")
     out = []
     for name in sections:
-        for path in files:
-            rec = json.loads(path.read_text())
+        for path, rec in found:
             ran = rec.get("args", {}).get("sections", [])
             if name in ran and len(rec.get("markdown", [])) == len(ran):
                 break
