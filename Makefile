@@ -7,7 +7,7 @@ SWEEP = $(PYTHON) -m crossglg sweep
 .PHONY: install test lint demo demo-record bench-data bench reproduce reproduce-smoke tables tables-check \
 	utdmhad-encoders utdmhad-text utdmhad-text-sources utdmhad-infogcn-sources utdmhad-val utdmhad-val-length \
 	utdmhad-val-data-order utdmhad-length ablation-utdmhad composed rehearsal reproduce-plan utdmhad-val-strongest utdmhad-strongest \
-	pretrained sessions utdmhad-val-streams utdmhad-strongest-streams
+	pretrained sessions utdmhad-val-streams utdmhad-strongest-streams utdmhad-strongest-streams4
 
 install:
 	@if [ "$(PYTHON)" = "$(VENV)/bin/python" ] && [ ! -x "$(PYTHON)" ]; then python3 -m venv $(VENV); fi
@@ -92,6 +92,17 @@ utdmhad-strongest-streams:
 	$(PYTHON) experiments/fuse_streams.py joint=utdmhad_strongest bone=utdmhad_strongest_bone --name utdmhad_strongest_streams
 	$(PYTHON) -m crossglg tables
 
+# The set of all four streams, which the validation split chose (utdmhad-val-streams):
+# utdmhad-strongest on joint motion and bone motion too, then each seed's set of the four.
+utdmhad-strongest-streams4:
+	$(SWEEP) experiments/sweeps/utdmhad_strongest.yaml
+	$(SWEEP) experiments/sweeps/utdmhad_strongest_bone.yaml
+	$(SWEEP) experiments/sweeps/utdmhad_strongest_motion.yaml
+	$(SWEEP) experiments/sweeps/utdmhad_strongest_bone_motion.yaml
+	$(PYTHON) experiments/fuse_streams.py joint=utdmhad_strongest bone=utdmhad_strongest_bone \
+		motion=utdmhad_strongest_motion bone_motion=utdmhad_strongest_bone_motion --name utdmhad_strongest_streams4
+	$(PYTHON) -m crossglg tables
+
 # The input stream on the validation split: joint, bone, motion and bone-motion runs, then each
 # seed's joint + bone set and its set of all four streams.
 utdmhad-val-streams:
@@ -155,16 +166,19 @@ rehearsal:
 
 # The recogniser shipped in the package (crossglg/pretrained/utdmhad/ and its card utdmhad.json):
 # the configuration the validation split chose (configs/utdmhad.yaml: CTR-GCN, CrossGLG) trained
-# at seed 0 on joints and on bones, UTD-MHAD's 18 auxiliary classes only, shipped as one joint +
-# bone stream set with each file's SHA-256 and the set's one-shot result. The same runs as seed 0
-# of utdmhad_strongest and utdmhad_strongest_bone (their wall time is in the card).
+# at seed 0 on each of the four streams (joint, bone, joint motion, bone motion), UTD-MHAD's 18
+# auxiliary classes only, shipped as one stream set with each file's SHA-256 and the set's
+# one-shot result. The same runs as seed 0 of utdmhad_strongest, utdmhad_strongest_bone,
+# utdmhad_strongest_motion and utdmhad_strongest_bone_motion (their wall time is in the card).
 pretrained:
 	rm -rf runs/pretrained
-	$(PYTHON) -m crossglg fit --config configs/utdmhad.yaml --config configs/methods/crossglg.yaml \
-		--seed_everything 0 --trainer.default_root_dir runs/pretrained/joint
-	$(PYTHON) -m crossglg fit --config configs/utdmhad.yaml --config configs/methods/crossglg.yaml \
-		--data.transform.stream bone --seed_everything 0 --trainer.default_root_dir runs/pretrained/bone
-	$(PYTHON) -m crossglg pretrained --export joint=runs/pretrained/joint bone=runs/pretrained/bone
+	for stream in joint bone motion bone_motion; do \
+		$(PYTHON) -m crossglg fit --config configs/utdmhad.yaml --config configs/methods/crossglg.yaml \
+			--data.transform.stream $$stream --seed_everything 0 --trainer.default_root_dir runs/pretrained/$$stream \
+			|| exit 1; \
+	done
+	$(PYTHON) -m crossglg pretrained --export joint=runs/pretrained/joint bone=runs/pretrained/bone \
+		motion=runs/pretrained/motion bone_motion=runs/pretrained/bone_motion
 
 # The README's walkthroughs run and recorded (results/sessions/), then put into the README.
 sessions:
