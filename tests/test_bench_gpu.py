@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
@@ -22,11 +21,8 @@ def test_bench_gpu_runs_on_cpu_at_tiny_sizes(tmp_path):
     cmd += ["--classes", "10", "--text-dim", "16", "--batches", "8", "--procs", "2", "--proc-seconds", "1"]
     cmd += ["--warmup", "1", "--steps", "2", "--out", str(out)]
     cmd += ["--options", "fp32", "bf16", "sdpa-math", "nosync", "batch", "procs", "inference"]
-    started = time.monotonic()
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300, env=ONE_THREAD)
-    took = time.monotonic() - started
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600, env=ONE_THREAD)
     assert r.returncode == 0, r.stdout + r.stderr[-3000:]
-    assert took < 60, took  # ~15 s here; the bound leaves room for a machine shared with other work
     record = json.loads(out.read_text())
     rows = {row["option"]: row for row in record["rows"]}
     assert list(rows) == [
