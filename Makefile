@@ -94,9 +94,7 @@ utdmhad-strongest-streams:
 
 # The set of all four streams, which the validation split chose (utdmhad-val-streams):
 # utdmhad-strongest on joint motion and bone motion too, then each seed's set of the four.
-utdmhad-strongest-streams4:
-	$(SWEEP) experiments/sweeps/utdmhad_strongest.yaml
-	$(SWEEP) experiments/sweeps/utdmhad_strongest_bone.yaml
+utdmhad-strongest-streams4: utdmhad-strongest-streams
 	$(SWEEP) experiments/sweeps/utdmhad_strongest_motion.yaml
 	$(SWEEP) experiments/sweeps/utdmhad_strongest_bone_motion.yaml
 	$(PYTHON) experiments/fuse_streams.py joint=utdmhad_strongest bone=utdmhad_strongest_bone \
@@ -177,7 +175,7 @@ pretrained:
 		--data.transform.stream bone --seed_everything 0 --trainer.default_root_dir runs/pretrained/bone
 	$(PYTHON) -m crossglg pretrained --export joint=runs/pretrained/joint bone=runs/pretrained/bone
 
-# The README's walkthroughs run and recorded (results/sessions/), then put into the README.
+# The walkthroughs in README.md and docs/recordings.md run and recorded (results/sessions/), then put in place.
 sessions:
 	$(PYTHON) experiments/sessions.py
 	$(PYTHON) -m crossglg tables

@@ -1,5 +1,5 @@
-"""Run the README's walkthroughs and record what they print, so the README shows real
-output that no one typed: `python experiments/sessions.py [NAME ...]` (`make sessions`)
+"""Run the walkthroughs of README.md and docs/recordings.md and record what they print, so
+the docs show real output that no one typed: `python experiments/sessions.py [NAME ...]` (`make sessions`)
 writes `results/sessions/<NAME>.json`, and `python -m crossglg tables` puts each one
 into its `<!-- crossglg:session NAME -->` block (the commands and their output).
 
